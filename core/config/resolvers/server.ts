@@ -1,0 +1,29 @@
+import type { ServerOptions } from "../../types/config.ts";
+import { GatewayDefaults } from "../defaults.ts";
+import { type ConfigIssues, checkKnownKeys, isRecord, join } from "../issues.ts";
+
+/** Validate `server` and fill its defaults. */
+export function resolveServerOptions(input: unknown, issues: ConfigIssues): ServerOptions {
+  const defaults = GatewayDefaults.server;
+  if (input === undefined) return { ...defaults };
+  if (!isRecord(input)) {
+    issues.add("server", "an object", input);
+    return { ...defaults };
+  }
+  checkKnownKeys(issues, "server", input, Object.keys(defaults));
+  const server = { ...defaults, ...input } as ServerOptions;
+  if (typeof server.host !== "string" || server.host.trim() === "") {
+    issues.add("server.host", "a host name or IP address", server.host);
+  }
+  checkInteger(issues, join("server", "port"), server.port, 0, 65_535);
+  checkInteger(issues, join("server", "readyTimeoutMs"), server.readyTimeoutMs, 1, 60_000);
+  checkInteger(issues, join("server", "bodyLimitBytes"), server.bodyLimitBytes, 1024, 1024 ** 3);
+  return server;
+}
+
+/** Report `value` unless it is an integer in `[min, max]`. */
+export function checkInteger(issues: ConfigIssues, path: string, value: unknown, min: number, max: number): void {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    issues.add(path, `an integer from ${min} to ${max}`, value);
+  }
+}

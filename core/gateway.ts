@@ -1,0 +1,162 @@
+import { randomBytes } from "node:crypto";
+import { H3, bodyLimit } from "h3";
+import { createHooks, type Hookable } from "hookable";
+import { resolve } from "pathe";
+import { type NamedAuthStrategy, guardRoute } from "./auth.ts";
+import { resolveGatewayConfig } from "./config/resolve.ts";
+import { errorDialectFor, toErrorResponse } from "./errors.ts";
+import { type Logger, createLogger } from "./logger.ts";
+import { type PreparedPlugin, preparePlugins } from "./plugin-host.ts";
+import { type SecretBox, createSecretBox } from "./secret-box.ts";
+import { resolveSecretKey } from "./secret-key.ts";
+import { type StorageOptions, createGatewayStorage } from "./storage.ts";
+import { registerHealthRoutes } from "./routes/health.ts";
+import type { GatewayConfig, ResolvedGatewayConfig } from "./types/config.ts";
+import type { GatewayHooks } from "./types/hooks.ts";
+import type { GatewayPlugin, PluginContext, PluginRoute, RouteAccess, RouteMethod } from "./types/plugin.ts";
+import type { Provider } from "./types/provider.ts";
+import type { GatewayStorage } from "./types/storage.ts";
+import { CORE_VERSION } from "./version.ts";
+import "./types/context.ts";
+
+/** Options that are not part of the config file. */
+export interface CreateGatewayOptions {
+  /** Use this logger instead of one built from `config.logging` (tests capture output this way). */
+  logger?: Logger;
+  /** Environment for secrets and overrides. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A route as registered, for enumeration (admin listings, guard tests). */
+export interface RegisteredRoute {
+  method: RouteMethod;
+  path: string;
+  access: RouteAccess;
+  /** Plugin that registered it, or `core`. */
+  owner: string;
+}
+
+/** A running gateway: the h3 app plus everything plugins were given. */
+export interface Gateway {
+  app: H3;
+  config: ResolvedGatewayConfig;
+  storage: GatewayStorage;
+  hooks: Hookable<GatewayHooks>;
+  logger: Logger;
+  secrets: SecretBox;
+  providers: Map<string, Provider>;
+  auth: NamedAuthStrategy[];
+  routes: RegisteredRoute[];
+  /** Answer a fetch `Request` (what the Node server and tests call). */
+  fetch(request: Request): Promise<Response>;
+  /** Run `close` hooks and release storage. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Build a gateway from a config: validate it, open storage, derive the secret box, set up
+ * plugins in dependency order and mount their routes. Nothing listens; see `startServer`.
+ */
+export async function createGateway(input: GatewayConfig | ResolvedGatewayConfig = {}, options: CreateGatewayOptions = {}): Promise<Gateway> {
+  const env = options.env ?? process.env;
+  const config = isResolved(input) ? input : resolveGatewayConfig(input, { env });
+  const logger = options.logger ?? createLogger({ level: config.logging.level, json: config.logging.format === "json" });
+  const prepared = await preparePlugins(config);
+  const storageOptions = absoluteStorage(config.storage, config.rootDir);
+  const { key, source } = await resolveSecretKey({ env, production: env.NODE_ENV === "production", dataDir: resolve(config.rootDir, ".data") });
+  if (source === "generated") logger.warn("SWITCHYARD_SECRET is not set: generated a development key in .data/secret.key (set it in production)");
+  const storage = await createGatewayStorage(storageOptions);
+  const hooks = createHooks<GatewayHooks>();
+  const secrets = createSecretBox(key);
+  const routes: RegisteredRoute[] = [];
+  const providers = new Map<string, Provider>();
+  const auth: NamedAuthStrategy[] = [];
+
+  const app = new H3({
+    // h3 would print unhandled errors with console.error, past the redacting logger.
+    silent: true,
+    onRequest(event) {
+      event.context.requestId = `req_${randomBytes(12).toString("base64url")}`;
+      event.res.headers.set("x-request-id", event.context.requestId);
+    },
+    onError(error, event) {
+      const requestId = event.context.requestId ?? "unknown";
+      const status = error.unhandled ? 500 : error.status;
+      if (status >= 500) logger.error(`request ${requestId} failed`, error.unhandled ? (error.cause ?? error) : error.message);
+      void hooks.callHook("error", { requestId, status, error });
+      return toErrorResponse(error, errorDialectFor(event.url.pathname, event.req.headers), requestId);
+    },
+  });
+  app.use(bodyLimit(config.server.bodyLimitBytes));
+  registerHealthRoutes(app, storage, config.server.readyTimeoutMs);
+  routes.push({ method: "GET", path: "/health", access: "public", owner: "core" }, { method: "GET", path: "/ready", access: "public", owner: "core" });
+
+  let closed = false;
+  const gateway: Gateway = {
+    app, config, storage, hooks, logger, secrets, providers, auth, routes,
+    fetch: (request) => Promise.resolve(app.fetch(request)),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await hooks.callHook("close");
+      await storage.dispose();
+    },
+  };
+  try {
+    for (const entry of prepared) {
+      const capability = await setupPlugin(entry, { gateway, env });
+      if (entry.plugin.kind === "provider") providers.set(entry.plugin.name, capability as Provider);
+      if (entry.plugin.kind === "auth") auth.push({ name: entry.plugin.name, strategy: capability as NamedAuthStrategy["strategy"] });
+    }
+    await hooks.callHook("ready");
+  } catch (error) {
+    await gateway.close();
+    throw error;
+  }
+  return gateway;
+}
+
+// --- internal ---
+
+function isResolved(input: GatewayConfig | ResolvedGatewayConfig): input is ResolvedGatewayConfig {
+  return typeof (input as ResolvedGatewayConfig).rootDir === "string";
+}
+
+// Relative storage paths are relative to the project root, not to wherever the CLI ran.
+function absoluteStorage(storage: StorageOptions, rootDir: string): StorageOptions {
+  if (storage.driver === "fs") return { ...storage, base: resolve(rootDir, storage.base ?? ".data") };
+  if (storage.driver === "sqlite") return { ...storage, path: resolve(rootDir, storage.path ?? ".data/switchyard.sqlite") };
+  return storage;
+}
+
+async function setupPlugin(entry: PreparedPlugin, { gateway }: { gateway: Gateway; env: NodeJS.ProcessEnv }): Promise<unknown> {
+  const { plugin } = entry;
+  const ctx: PluginContext = {
+    name: plugin.name,
+    config: gateway.config,
+    logger: gateway.logger.withTag(`plugin:${plugin.name}`),
+    storage: gateway.storage.withPrefix(`plugins:${plugin.name}`),
+    hooks: gateway.hooks,
+    secrets: gateway.secrets.withScope(`plugin:${plugin.name}`),
+    routes: { add: (route) => mountPluginRoute(gateway, plugin, route) },
+    coreVersion: CORE_VERSION,
+  };
+  try {
+    return await plugin.setup(ctx);
+  } catch (error) {
+    throw new Error(`[switchyard] [plugin:${plugin.name}] setup failed (${entry.source}): ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function mountPluginRoute(gateway: Gateway, plugin: GatewayPlugin, route: PluginRoute): void {
+  const where = `[switchyard] [plugin:${plugin.name}] route ${route.method} ${route.path}`;
+  if (!route.path.startsWith("/") || route.path.includes("..")) throw new Error(`${where}: the path must start with "/" and have no ".." segment`);
+  if (!["public", "client", "user", "admin", "root"].includes(route.access)) throw new Error(`${where}: access must be set (public, client, user, admin or root)`);
+  const path = `/plugins/${plugin.name}${route.path === "/" ? "" : route.path}`;
+  const { access, handler } = route;
+  gateway.app.on(route.method, path, async function pluginRoute(event) {
+    await guardRoute(event, access, gateway.auth);
+    return handler(event);
+  });
+  gateway.routes.push({ method: route.method, path, access, owner: plugin.name });
+}

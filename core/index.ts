@@ -1,0 +1,36 @@
+// The public entry of switchyard: what gateway.config.ts and plugins import.
+export { HTTPError } from "h3";
+export { defineGatewayConfig } from "./config/define.ts";
+export { GatewayDefaults } from "./config/defaults.ts";
+export { ConfigError } from "./config/issues.ts";
+export { loadGatewayConfig, type LoadGatewayConfigOptions, type LoadedGatewayConfig } from "./config/load.ts";
+export { resolveGatewayConfig } from "./config/resolve.ts";
+export { defineAuth, definePlugin, defineProvider } from "./plugin.ts";
+export { createGateway, type CreateGatewayOptions, type Gateway, type RegisteredRoute } from "./gateway.ts";
+export { startServer, type RunningServer, type StartServerOptions } from "./server.ts";
+export { createGatewayStorage, storageKey, type StorageOptions } from "./storage.ts";
+export { createSecretBox, type SecretBox, type SealContext } from "./secret-box.ts";
+export { createLogger, type Logger, type LogLevel } from "./logger.ts";
+export { redact, redactString, registerSecret } from "./redact.ts";
+export {
+  badRequest,
+  clientClosed,
+  errorDialectFor,
+  forbidden,
+  formatErrorBody,
+  notFound,
+  overloaded,
+  rateLimited,
+  toErrorResponse,
+  unauthorized,
+  upstreamFailed,
+  upstreamTimeout,
+  type ErrorDialect,
+} from "./errors.ts";
+export { CORE_VERSION } from "./version.ts";
+export type * from "./types/auth.ts";
+export type * from "./types/config.ts";
+export type * from "./types/hooks.ts";
+export type * from "./types/plugin.ts";
+export type * from "./types/provider.ts";
+export type * from "./types/storage.ts";

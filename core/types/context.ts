@@ -1,0 +1,12 @@
+import type { Principal } from "./auth.ts";
+
+declare module "h3" {
+  interface H3EventContext {
+    /** Set on every request; echoed as `x-request-id`. */
+    requestId?: string;
+    /** Set when an auth strategy recognised the caller. */
+    principal?: Principal;
+  }
+}
+
+export {};

@@ -1,0 +1,17 @@
+import { defineConfig } from "vitest/config";
+
+// In CI a JSON report is written next to the default output so `.ci/run` can count results.
+const ci = process.env.CI === "true" || process.env.CI === "1";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    reporters: ci ? ["default", "json"] : ["default"],
+    outputFile: ci ? { json: "test/.tmp/vitest-results.json" } : undefined,
+    // Plugin packages installed into scratch projects ship TypeScript source; transform them
+    // like our own files instead of handing them to Node, which cannot run .ts on v20.
+    server: { deps: { inline: [/switchyard-plugin-/] } },
+  },
+});
