@@ -76,8 +76,16 @@ export async function createGateway(input: GatewayConfig | ResolvedGatewayConfig
     // h3 would print unhandled errors with console.error, past the redacting logger.
     silent: true,
     onRequest(event) {
-      event.context.requestId = `req_${randomBytes(12).toString("base64url")}`;
-      event.res.headers.set("x-request-id", event.context.requestId);
+      const requestId = `req_${randomBytes(12).toString("base64url")}`;
+      event.context.requestId = requestId;
+      event.context.startedAt = performance.now();
+      event.res.headers.set("x-request-id", requestId);
+      return hooks.callHook("request", { requestId, method: event.req.method, path: event.url.pathname });
+    },
+    onResponse(response, event) {
+      const durationMs = performance.now() - (event.context.startedAt ?? performance.now());
+      const info = { requestId: event.context.requestId ?? "unknown", method: event.req.method, path: event.url.pathname, status: response.status, durationMs };
+      return void hooks.callHook("response", info);
     },
     onError(error, event) {
       const requestId = event.context.requestId ?? "unknown";
@@ -155,7 +163,10 @@ function mountPluginRoute(gateway: Gateway, plugin: GatewayPlugin, route: Plugin
   const path = `/plugins/${plugin.name}${route.path === "/" ? "" : route.path}`;
   const { access, handler } = route;
   gateway.app.on(route.method, path, async function pluginRoute(event) {
+    const known = event.context.principal;
     await guardRoute(event, access, gateway.auth);
+    const principal = event.context.principal;
+    if (principal && !known) await gateway.hooks.callHook("auth:resolved", { requestId: event.context.requestId ?? "unknown", principal });
     return handler(event);
   });
   gateway.routes.push({ method: route.method, path, access, owner: plugin.name });

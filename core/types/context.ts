@@ -4,6 +4,8 @@ declare module "h3" {
   interface H3EventContext {
     /** Set on every request; echoed as `x-request-id`. */
     requestId?: string;
+    /** `performance.now()` when the request arrived, for the `response` hook's duration. */
+    startedAt?: number;
     /** Set when an auth strategy recognised the caller. */
     principal?: Principal;
   }

@@ -162,6 +162,29 @@ describe("plugin context", () => {
     expect(events).toEqual(["ready:alpha", "ready:beta", "close:alpha", "close:beta"]);
   });
 
+  it("calls request, auth:resolved and response hooks with plain, secret-free data", async () => {
+    const seen: string[] = [];
+    const spy = definePlugin({
+      name: "spy",
+      setup(ctx) {
+        ctx.hooks.hook("request", (info) => void seen.push(`request ${info.method} ${info.path}`));
+        ctx.hooks.hook("auth:resolved", (info) => void seen.push(`auth ${info.principal.kind}:${info.principal.id} via ${info.principal.strategy}`));
+        ctx.hooks.hook("response", (info) => void seen.push(`response ${info.status} ${info.durationMs >= 0}`));
+      },
+    });
+    const gateway = await setupGateway({ auth: [headerAuth()], plugins: [routesPlugin(), spy()] });
+    await gateway.request("/plugins/probe/client", { headers: { "x-test-key": "k9" } });
+    await gateway.request("/plugins/probe/admin");
+    await new Promise((r) => setTimeout(r, 10));
+    expect(seen).toEqual([
+      "request GET /plugins/probe/client",
+      "auth client:k9 via header-auth",
+      "response 200 true",
+      "request GET /plugins/probe/admin",
+      "response 401 true",
+    ]);
+  });
+
   it("names the plugin when its setup throws", async () => {
     const broken = definePlugin<{ apiKey?: string }>({
       name: "needs-key",

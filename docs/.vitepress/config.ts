@@ -1,0 +1,34 @@
+import { defineConfig } from "vitepress";
+
+export default defineConfig({
+  title: "Switchyard",
+  description: "Plugin-based LLM API gateway with config-as-code",
+  cleanUrls: true,
+  themeConfig: {
+    nav: [
+      { text: "Guide", link: "/guide/getting-started" },
+      { text: "Config", link: "/guide/configuration" },
+    ],
+    sidebar: [
+      {
+        text: "Guide",
+        items: [
+          { text: "Getting started", link: "/guide/getting-started" },
+          { text: "Configuration", link: "/guide/configuration" },
+          { text: "CLI", link: "/guide/cli" },
+          { text: "Writing a plugin", link: "/guide/writing-a-plugin" },
+          { text: "Security", link: "/guide/security" },
+        ],
+      },
+      {
+        text: "Storage drivers",
+        items: [
+          { text: "fs", link: "/drivers/fs" },
+          { text: "memory", link: "/drivers/memory" },
+          { text: "redis", link: "/drivers/redis" },
+          { text: "sqlite", link: "/drivers/sqlite" },
+        ],
+      },
+    ],
+  },
+});
