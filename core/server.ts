@@ -25,7 +25,8 @@ export async function startServer(gateway: Gateway, options: StartServerOptions)
   const anyHost = options.host === "0.0.0.0" || options.host === "::";
   const listener = await listen(toNodeHandler(gateway.app), {
     hostname: options.host,
-    port: options.port === 0 ? { random: true } : { port: options.port, random: false, alternativePortRange: [] },
+    // No alternative range and no random fallback: a busy port must fail loudly.
+    port: options.port === 0 ? { random: true } : { port: options.port, random: false, alternativePortRange: [] as unknown as [number, number] },
     public: anyHost,
     showURL: options.showURL ?? false,
     autoClose: false,

@@ -30,7 +30,7 @@ export function resolveGatewayConfig(input: GatewayConfig | undefined, options: 
     issues.add("", "an object (export default defineGatewayConfig({...}))", input);
     issues.throwIfAny(options.source);
   }
-  const raw = applyEnvOverrides(withoutEnvKeys(input ?? {}), options.env ?? process.env);
+  const raw = applyEnvOverrides(withoutEnvKeys((input ?? {}) as Record<string, unknown>), options.env ?? process.env);
   checkKnownKeys(issues, "", raw, CONFIG_KEYS);
   const config: ResolvedGatewayConfig = {
     server: resolveServerOptions(raw.server, issues),
