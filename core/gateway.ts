@@ -4,6 +4,7 @@ import { createHooks, type Hookable } from "hookable";
 import { resolve } from "pathe";
 import { type NamedAuthStrategy, guardRoute } from "./auth.ts";
 import { resolveGatewayConfig } from "./config/resolve.ts";
+import { SecretKeyMismatchError, createKeyIdCheck } from "./key-id-check.ts";
 import { errorDialectFor, toErrorResponse } from "./errors.ts";
 import { type Logger, createLogger } from "./logger.ts";
 import { type PreparedPlugin, preparePlugins } from "./plugin-host.ts";
@@ -66,8 +67,17 @@ export async function createGateway(input: GatewayConfig | ResolvedGatewayConfig
   const { key, source } = await resolveSecretKey({ env, production: env.NODE_ENV === "production", dataDir: resolve(config.rootDir, ".data") });
   if (source === "generated") logger.warn("SWITCHYARD_SECRET is not set: generated a development key in .data/secret.key (set it in production)");
   const storage = await createGatewayStorage(storageOptions);
-  const hooks = createHooks<GatewayHooks>();
   const secrets = createSecretBox(key);
+  const keyCheck = createKeyIdCheck(storage, secrets.keyId);
+  await keyCheck.run().catch(async (error: unknown) => {
+    if (error instanceof SecretKeyMismatchError) {
+      await storage.dispose();
+      throw error;
+    }
+    // Storage down at start: serve anyway and report not-ready until it answers (security.md E1).
+    logger.warn(`storage did not answer at start; /ready stays 503 until it does (${(error as Error).message})`);
+  });
+  const hooks = createHooks<GatewayHooks>();
   const routes: RegisteredRoute[] = [];
   const providers = new Map<string, Provider>();
   const auth: NamedAuthStrategy[] = [];
@@ -96,7 +106,7 @@ export async function createGateway(input: GatewayConfig | ResolvedGatewayConfig
     },
   });
   app.use(bodyLimit(config.server.bodyLimitBytes));
-  registerHealthRoutes(app, storage, config.server.readyTimeoutMs);
+  registerHealthRoutes(app, { storage, readyTimeoutMs: config.server.readyTimeoutMs, checks: [() => keyCheck.run()], logger });
   routes.push({ method: "GET", path: "/health", access: "public", owner: "core" }, { method: "GET", path: "/ready", access: "public", owner: "core" });
 
   let closed = false;

@@ -1,6 +1,9 @@
-import { describe, expect, it } from "vitest";
-import { HTTPError, badRequest, defineAuth, definePlugin, type PluginContext, type Role } from "../../core/index.ts";
+import { randomBytes } from "node:crypto";
+import { afterEach, describe, expect, it } from "vitest";
+import { HTTPError, badRequest, createLogger, defineAuth, definePlugin, type PluginContext, type Role } from "../../core/index.ts";
+import { captureLogs } from "../../core/logger.ts";
 import { setupGateway } from "../_setup.ts";
+import { type TempProject, createTempProject } from "../_tmp.ts";
 
 /** Recognises `x-test-user: <role>` as a person and `x-test-key: <id>` as a client key. */
 const headerAuth = defineAuth({
@@ -193,5 +196,44 @@ describe("plugin context", () => {
       },
     });
     await expect(setupGateway({ plugins: [broken()] })).rejects.toThrow("[switchyard] [plugin:needs-key] setup failed (plugins[0]): Missing required option `apiKey`");
+  });
+});
+
+describe("secret key id", () => {
+  const projects: TempProject[] = [];
+  afterEach(() => projects.splice(0).forEach((p) => p.cleanup()));
+
+  it("refuses to start on storage sealed under another SWITCHYARD_SECRET, and accepts the original", async () => {
+    const p = createTempProject();
+    projects.push(p);
+    const storage = { driver: "fs", base: `${p.dir}/.data` } as const;
+    const original = randomBytes(32).toString("base64");
+    const first = await setupGateway({ storage }, { env: { SWITCHYARD_SECRET: original } });
+    await first.close();
+    const other = randomBytes(32).toString("base64");
+    await expect(setupGateway({ storage }, { env: { SWITCHYARD_SECRET: other } })).rejects.toThrow(/is not the key this storage was sealed with/);
+    const again = await setupGateway({ storage }, { env: { SWITCHYARD_SECRET: original } });
+    expect((await again.request("/health")).status).toBe(200);
+  });
+});
+
+describe("plugin logger", () => {
+  it("tags lines with the plugin name and redacts credentials", async () => {
+    const capture = captureLogs();
+    try {
+      const chatty = definePlugin({
+        name: "chatty",
+        setup(ctx) {
+          ctx.logger.info("upstream said", { authorization: "Bearer sk-ant-canary-123456789", status: 401 });
+        },
+      });
+      await setupGateway({ plugins: [chatty()] }, { logger: createLogger({ level: "debug" }) });
+      const text = capture.text();
+      expect(text).toContain("chatty");
+      expect(text).toContain("upstream said");
+      expect(text).not.toContain("canary-123456789");
+    } finally {
+      capture.stop();
+    }
   });
 });
