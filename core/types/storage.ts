@@ -52,22 +52,35 @@ export interface SetOptions {
 }
 
 /**
- * The storage facade plugins and core use. JSON values in, the same JSON values out;
- * keys are `:`-separated segments (use `storageKey()` to build one from untrusted parts).
+ * The storage facade plugins and core use. JSON values in, the same JSON values out
+ * (serialized canonically: object keys sorted); `null` means absent throughout.
+ * Keys are non-empty `:`-separated segments; a key unstorage would rewrite (`/`, `\`, `?`,
+ * empty, `.` or `..` segments, a trailing `$`) is rejected, so two logical keys never share
+ * an entry. Use `storageKey()` to build one from untrusted parts.
  */
 export interface GatewayStorage {
+  /** The stored value, or `null` when absent or expired. */
   get<T = unknown>(key: string): Promise<T | null>;
+  /**
+   * Store a JSON value (`undefined` and values JSON cannot represent are refused).
+   * `null` removes the entry, since `get` could not tell a stored `null` from absence.
+   */
   set(key: string, value: unknown, options?: SetOptions): Promise<void>;
   has(key: string): Promise<boolean>;
+  /** Remove the entry; removing a missing key is not an error. */
   remove(key: string): Promise<void>;
   /** Keys under `base` (relative to this storage's prefix), without the prefix. */
   keys(base?: string): Promise<string[]>;
-  /** Remove every key-value entry under `base`. */
+  /** Remove every key-value entry under `base` (counters and locks are left alone). */
   clear(base?: string): Promise<void>;
-  /** See {@link AtomicOps.incr}. */
+  /** See {@link AtomicOps.incr}. `by` defaults to 1 and must be a safe integer; `ttlMs` defaults to 0 (no expiry). */
   incr(key: string, by?: number, ttlMs?: number): Promise<number>;
+  /** See {@link AtomicOps.counter}. */
   counter(key: string): Promise<number>;
-  /** Take a short lock; resolves to an owner token, or `null` when someone else holds it. */
+  /**
+   * Take a short lock for `ttlMs` (> 0); resolves to a fresh random owner token, or `null`
+   * when someone else holds it. Locks live apart from key-value entries and counters.
+   */
   acquire(key: string, ttlMs: number): Promise<string | null>;
   /** Release a lock taken with `acquire`; only its owner token can. */
   release(key: string, owner: string): Promise<boolean>;
@@ -76,10 +89,10 @@ export interface GatewayStorage {
    * (deep JSON equality; `null` means absent). `next === null` removes the entry.
    */
   cas(key: string, expected: unknown, next: unknown, options?: SetOptions): Promise<boolean>;
-  /** A view of this storage with every key under `prefix`. */
+  /** A view of this storage with every key (entries, counters, locks) under `prefix`. */
   withPrefix(prefix: string): GatewayStorage;
-  /** Resolve when the backend answers a round trip within `timeoutMs`. */
+  /** Resolve when the backend answers a round trip within `timeoutMs` (default 1000); reject otherwise. */
   ping(timeoutMs?: number): Promise<void>;
-  /** Close connections and timers. */
+  /** Close connections and timers. Views from `withPrefix` share them: disposing one disposes all. */
   dispose(): Promise<void>;
 }
