@@ -1,15 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { type AddressInfo, type Socket, createServer } from "node:net";
-import { resolve } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, expect, it } from "vitest";
 import { createGatewayStorage } from "../../core/storage.ts";
 import { describeRedis, redisUrl } from "../_redis.ts";
 import { testDriver } from "../conformance/driver.ts";
-import { type HammerResult, hammer, spawnWorker } from "./_worker.ts";
+import { testCrossProcessAtomics } from "./_cross-process.ts";
 
 const base = `switchyard-test-${randomBytes(6).toString("hex")}`;
-const repoRoot = resolve(import.meta.dirname, "../..");
 
 describeRedis("redis driver", () => {
   const raw = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
@@ -83,28 +81,7 @@ describeRedis("redis driver", () => {
         await new Promise((resolve) => blackHole.close(resolve));
       });
 
-      it("two OS processes: counters add up and the lock excludes", async () => {
-        const plan = (n: number) => ({
-          prefix: `mp-${randomBytes(4).toString("hex")}`,
-          increments: Array.from({ length: n }, () => 1 + Math.floor(Math.random() * 5)),
-          lockRounds: 60,
-        });
-        const mine = plan(2000);
-        const theirs = { ...plan(2000), prefix: mine.prefix };
-        const worker = spawnWorker({ mode: "hammer", storage: { driver: "redis", url: redisUrl, base }, plan: theirs }, repoRoot);
-        await worker.ready;
-        worker.go();
-        const [own, child] = await Promise.all([hammer(ctx.storage, mine), worker.result as Promise<HammerResult>]);
-        const s = ctx.storage.withPrefix(mine.prefix);
-        expect(own.violations).toBe(0);
-        expect(child.violations).toBe(0);
-        expect(child.sum).toBe(theirs.increments.reduce((a, b) => a + b, 0));
-        expect(await s.counter("total")).toBe(own.sum + child.sum);
-        expect(await s.get("guarded")).toBe(own.rounds + child.rounds);
-        expect(own.rounds + child.rounds).toBe(120);
-        expect(await s.counter("inside")).toBe(0);
-        expect(own.contended + child.contended).toBeGreaterThan(0); // the processes really competed
-      });
+      testCrossProcessAtomics(() => ctx.storage, { driver: "redis", url: redisUrl, base });
     },
   });
 });

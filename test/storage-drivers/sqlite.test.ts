@@ -4,7 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createGatewayStorage } from "../../core/storage.ts";
 import { testDriver } from "../conformance/driver.ts";
-import { type HammerResult, hammer, spawnWorker } from "./_worker.ts";
+import { testCrossProcessAtomics } from "./_cross-process.ts";
 
 const repoRoot = resolve(import.meta.dirname, "../..");
 const tmp = join(repoRoot, "test/.tmp", `sqlite-${randomBytes(6).toString("hex")}`);
@@ -56,28 +56,7 @@ describe("sqlite driver", () => {
         await expect(s.get("k")).rejects.toThrow(/used after dispose/);
       });
 
-      it("two OS processes: counters add up and the lock excludes", async () => {
-        const plan = (n: number) => ({
-          prefix: `mp-${randomBytes(4).toString("hex")}`,
-          increments: Array.from({ length: n }, () => 1 + Math.floor(Math.random() * 5)),
-          lockRounds: 60,
-        });
-        const mine = plan(2000);
-        const theirs = { ...plan(2000), prefix: mine.prefix };
-        const worker = spawnWorker({ mode: "hammer", storage: { driver: "sqlite", path }, plan: theirs }, repoRoot);
-        await worker.ready;
-        worker.go();
-        const [own, child] = await Promise.all([hammer(ctx.storage, mine), worker.result as Promise<HammerResult>]);
-        const s = ctx.storage.withPrefix(mine.prefix);
-        expect(own.violations).toBe(0);
-        expect(child.violations).toBe(0);
-        expect(child.sum).toBe(theirs.increments.reduce((a, b) => a + b, 0));
-        expect(await s.counter("total")).toBe(own.sum + child.sum);
-        expect(await s.get("guarded")).toBe(own.rounds + child.rounds);
-        expect(own.rounds + child.rounds).toBe(120);
-        expect(await s.counter("inside")).toBe(0);
-        expect(own.contended + child.contended).toBeGreaterThan(0); // the processes really competed
-      });
+      testCrossProcessAtomics(() => ctx.storage, { driver: "sqlite", path });
     },
   });
 });
