@@ -3,6 +3,7 @@ import { H3, bodyLimit } from "h3";
 import { createHooks, type Hookable } from "hookable";
 import { resolve } from "pathe";
 import { type NamedAuthStrategy, guardRoute } from "./auth.ts";
+import { type HttpClient, createHttpClient } from "./http-client.ts";
 import { resolveGatewayConfig } from "./config/resolve.ts";
 import { SecretKeyMismatchError, createKeyIdCheck } from "./key-id-check.ts";
 import { errorDialectFor, toErrorResponse } from "./errors.ts";
@@ -14,7 +15,7 @@ import { type StorageOptions, createGatewayStorage } from "./storage.ts";
 import { registerHealthRoutes } from "./routes/health.ts";
 import type { GatewayConfig, ResolvedGatewayConfig } from "./types/config.ts";
 import type { GatewayHooks } from "./types/hooks.ts";
-import type { GatewayPlugin, PluginContext, PluginRoute, RouteAccess, RouteMethod } from "./types/plugin.ts";
+import type { GatewayPlugin, PluginCommand, PluginContext, PluginRoute, RouteAccess, RouteMethod } from "./types/plugin.ts";
 import type { Provider } from "./types/provider.ts";
 import type { GatewayStorage } from "./types/storage.ts";
 import { CORE_VERSION } from "./version.ts";
@@ -48,6 +49,10 @@ export interface Gateway {
   providers: Map<string, Provider>;
   auth: NamedAuthStrategy[];
   routes: RegisteredRoute[];
+  /** CLI commands contributed by plugins. */
+  commands: PluginCommand[];
+  /** The outbound HTTP client plugins use. */
+  http: HttpClient;
   /** Answer a fetch `Request` (what the Node server and tests call). */
   fetch(request: Request): Promise<Response>;
   /** Run `close` hooks and release storage. Idempotent. */
@@ -79,6 +84,8 @@ export async function createGateway(input: GatewayConfig | ResolvedGatewayConfig
   });
   const hooks = createHooks<GatewayHooks>();
   const routes: RegisteredRoute[] = [];
+  const commands: PluginCommand[] = [];
+  const http = createHttpClient();
   const providers = new Map<string, Provider>();
   const auth: NamedAuthStrategy[] = [];
 
@@ -111,12 +118,13 @@ export async function createGateway(input: GatewayConfig | ResolvedGatewayConfig
 
   let closed = false;
   const gateway: Gateway = {
-    app, config, storage, hooks, logger, secrets, providers, auth, routes,
+    app, config, storage, hooks, logger, secrets, providers, auth, routes, commands, http,
     fetch: (request) => Promise.resolve(app.fetch(request)),
     async close() {
       if (closed) return;
       closed = true;
       await hooks.callHook("close");
+      await http.close();
       await storage.dispose();
     },
   };
@@ -157,6 +165,8 @@ async function setupPlugin(entry: PreparedPlugin, { gateway }: { gateway: Gatewa
     hooks: gateway.hooks,
     secrets: gateway.secrets.withScope(`plugin:${plugin.name}`),
     routes: { add: (route) => mountPluginRoute(gateway, plugin, route) },
+    commands: { add: (command) => void gateway.commands.push(command) },
+    http: gateway.http,
     coreVersion: CORE_VERSION,
   };
   try {

@@ -1,6 +1,7 @@
 import type { Hookable } from "hookable";
 import type { H3Event } from "h3";
 import type { Logger } from "../logger.ts";
+import type { HttpClient } from "../http-client.ts";
 import type { SecretBox } from "../secret-box.ts";
 import type { ResolvedGatewayConfig } from "./config.ts";
 import type { GatewayHooks } from "./hooks.ts";
@@ -35,6 +36,20 @@ export interface PluginRoutes {
   add(route: PluginRoute): void;
 }
 
+/**
+ * A CLI command a plugin contributes (`switchyard <name> …`), in citty's shape. It runs in a
+ * gateway that is set up but not listening.
+ */
+export interface PluginCommand {
+  name: string;
+  description: string;
+  /** citty `args` definition. */
+  args?: Record<string, { type: "string" | "boolean" | "positional"; description?: string; required?: boolean }>;
+  /** citty sub-commands (e.g. `keys create`), same shape, one level deep. */
+  subCommands?: Record<string, Omit<PluginCommand, "subCommands" | "name">>;
+  run?(input: { args: Record<string, unknown> }): unknown | Promise<unknown>;
+}
+
 /** What `setup` receives: everything is already scoped to the plugin. */
 export interface PluginContext {
   /** The plugin's name. */
@@ -49,6 +64,10 @@ export interface PluginContext {
   readonly secrets: SecretBox;
   /** Register HTTP routes under `/plugins/<name>/`. */
   readonly routes: PluginRoutes;
+  /** Contribute `switchyard <name>` CLI commands. */
+  readonly commands: { add(command: PluginCommand): void };
+  /** The gateway's outbound HTTP client: use it for every call leaving the process. */
+  readonly http: HttpClient;
   /** Version of the running core. */
   readonly coreVersion: string;
 }

@@ -25,9 +25,16 @@ export interface AccountSummary {
   lastError?: string;
 }
 
-/** The accounts behind a pooled provider, for scheduling and the admin API. */
+/** The accounts behind a provider, for scheduling and the admin API. */
 export interface AccountPool {
+  /** Every account with its current status; the scheduler picks among `active` ones. */
   list(): Promise<AccountSummary[]>;
+  /**
+   * The upstream refused the account's credentials (401/403). Refresh them if the provider
+   * can and resolve `true` to retry once; otherwise mark the account (e.g. `needs_reauth`
+   * with a reason) and resolve `false`.
+   */
+  onAuthFailure?(accountId: string, status: number): Promise<boolean>;
 }
 
 /** One upstream call, as the relay hands it to a provider. */
@@ -65,8 +72,13 @@ export interface Provider {
   models(): Promise<ModelInfo[]> | ModelInfo[];
   /** Present on providers that schedule among several accounts. */
   accounts?: AccountPool;
-  /** Make the upstream call and return its response unread (streams stay streams). */
+  /**
+   * Make the upstream call through `ctx.http` and return the response unread (streams stay
+   * streams). `request.body` is already in `request.dialect`; add credentials and send.
+   */
   send(request: UpstreamRequest): Promise<Response>;
+  /** Anthropic `count_tokens` for a body in `anthropic-messages`; absent when the upstream has none. */
+  countTokens?(request: UpstreamRequest): Promise<Response>;
   /** Classify a non-2xx answer; the relay's default applies when absent. */
   classify?(response: Response): UpstreamFailure | undefined;
 }
