@@ -12,6 +12,9 @@ import { type PreparedPlugin, preparePlugins } from "./plugin-host.ts";
 import { type SecretBox, createSecretBox } from "./secret-box.ts";
 import { resolveSecretKey } from "./secret-key.ts";
 import { type StorageOptions, createGatewayStorage } from "./storage.ts";
+import { registerRelayRoutes } from "./relay/routes.ts";
+import { createScheduler } from "./relay/scheduler.ts";
+import { createUsageRecorder } from "./relay/usage.ts";
 import { registerHealthRoutes } from "./routes/health.ts";
 import type { GatewayConfig, ResolvedGatewayConfig } from "./types/config.ts";
 import type { GatewayHooks } from "./types/hooks.ts";
@@ -134,6 +137,10 @@ export async function createGateway(input: GatewayConfig | ResolvedGatewayConfig
       if (entry.plugin.kind === "provider") providers.set(entry.plugin.name, capability as Provider);
       if (entry.plugin.kind === "auth") auth.push({ name: entry.plugin.name, strategy: capability as NamedAuthStrategy["strategy"] });
     }
+    const usage = createUsageRecorder({ storage, flushMs: config.relay.usageFlushMs, logger });
+    hooks.hook("close", () => usage.close());
+    const relay = { config, storage, providers, auth, hooks, logger, usage, scheduler: createScheduler(storage, config.relay) };
+    registerRelayRoutes(app, relay, routes);
     await hooks.callHook("ready");
   } catch (error) {
     await gateway.close();

@@ -27,6 +27,18 @@ export {
   upstreamTimeout,
   type ErrorDialect,
 } from "./errors.ts";
+export {
+  OptionProblems,
+  checkKnownOptions,
+  createKeyAccounts,
+  parseBaseURL,
+  parseKeys,
+  parseModels,
+  type KeyAccount,
+  type KeyAccounts,
+  type KeyInput,
+} from "./key-accounts.ts";
+export { createHttpClient, type HttpClient, type HttpClientOptions, type HttpRequestInit } from "./http-client.ts";
 export { CORE_VERSION } from "./version.ts";
 export type * from "./types/auth.ts";
 export type * from "./types/config.ts";

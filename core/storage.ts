@@ -115,6 +115,11 @@ function createFacade(storage: Storage, driver: GatewayDriver, prefix: string): 
       return (await atomics.acquire(k, owner, ms)) ? owner : null;
     },
     release: async (key, owner) => atomics.release(full(key), owner),
+    async extend(key, owner, ttlMs) {
+      const ms = ttlOption({ ttlMs }, key);
+      if (!ms) throw new Error(`${TAG} extend(${JSON.stringify(key)}) needs ttlMs > 0`);
+      return atomics.acquire(full(key), owner, ms);
+    },
     async cas(key, expected, next, options) {
       const k = full(key);
       const ttlMs = ttlOption(options, key);

@@ -11,7 +11,7 @@ import { printFailure, reportStartupError } from "./output.ts";
  */
 export async function runPluginCommand(argv: string[]): Promise<number> {
   const [name = "", ...rest] = argv;
-  const { config: configPath, cwd } = parseArgs<typeof configArgs>(rest, configArgs);
+  const { config: configPath, cwd, _: positionals } = parseArgs<typeof configArgs>(rest, configArgs);
   let gateway: Awaited<ReturnType<typeof createGateway>>;
   try {
     const { config } = await loadGatewayConfig({ cwd, configFile: configPath, overrides: { logging: { level: "warn" } } });
@@ -27,7 +27,7 @@ export async function runPluginCommand(argv: string[]): Promise<number> {
       return 1;
     }
     const def = toCitty(command);
-    if (rest.length === 0 && command.subCommands) {
+    if (positionals.length === 0 && command.subCommands) {
       await showUsage(def);
       return 0;
     }

@@ -7,6 +7,7 @@ import { resolveLoggingOptions } from "./resolvers/logging.ts";
 import { resolvePluginList } from "./resolvers/plugins.ts";
 import { resolvePricing } from "./resolvers/pricing.ts";
 import { resolveRoutes } from "./resolvers/routes.ts";
+import { resolveRelayOptions } from "./resolvers/relay.ts";
 import { resolveServerOptions } from "./resolvers/server.ts";
 import { resolveStorageOptions } from "./resolvers/storage.ts";
 
@@ -41,6 +42,7 @@ export function resolveGatewayConfig(input: GatewayConfig | undefined, options: 
     routes: resolveRoutes(raw.routes, issues),
     pricing: resolvePricing(raw.pricing, issues),
     logging: resolveLoggingOptions(raw.logging, issues),
+    relay: resolveRelayOptions(raw.relay, issues),
     rootDir: resolve(options.rootDir ?? process.cwd()),
   };
   issues.throwIfAny(options.source);

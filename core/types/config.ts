@@ -29,6 +29,26 @@ export interface RouteRule {
   models: string | string[];
   /** Name of a configured provider plugin. */
   provider: string;
+  /** Model id sent upstream instead of the requested one (an alias, e.g. `sonnet` → `claude-sonnet-4-5`). */
+  model?: string;
+}
+
+/** How the relay schedules, fails over and accounts. */
+export interface RelayOptions {
+  /** Distinct accounts tried for one request before giving up (failover budget). Default `3`. */
+  maxAccountsPerRequest: number;
+  /** How long a session sticks to its account, renewed on use. Default 1 h. */
+  stickySessionTtlMs: number;
+  /** First cooldown after a 429 without a reset header; doubles per repeat. Default 1 s. */
+  cooldownBaseMs: number;
+  /** Longest cooldown without a reset header. Default 10 min. */
+  cooldownMaxMs: number;
+  /** Cooldown after 529/overloaded (the account itself is fine). Default 5 s. */
+  overloadCooldownMs: number;
+  /** Lease of a concurrency slot; renewed while a request runs, reclaimed after a crash. Default 60 s. */
+  slotLeaseMs: number;
+  /** How often usage aggregated in memory is written to storage. Default 1 s (what a crash can lose). */
+  usageFlushMs: number;
 }
 
 /** Log output. */
@@ -49,6 +69,7 @@ export interface ResolvedGatewayConfig {
   routes: RouteRule[];
   pricing: Record<string, ModelPricing>;
   logging: LoggingOptions;
+  relay: RelayOptions;
   /** Absolute project root: where the config file lives; package names resolve from here. */
   rootDir: string;
 }
@@ -66,4 +87,5 @@ export interface GatewayConfig extends C12InputConfig<GatewayConfig> {
   routes?: RouteRule[];
   pricing?: Record<string, ModelPricing>;
   logging?: Partial<LoggingOptions>;
+  relay?: Partial<RelayOptions>;
 }

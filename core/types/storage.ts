@@ -85,6 +85,11 @@ export interface GatewayStorage {
   /** Release a lock taken with `acquire`; only its owner token can. */
   release(key: string, owner: string): Promise<boolean>;
   /**
+   * Extend a lock `owner` still holds by `ttlMs` from now (leases of long operations).
+   * Returns false when the lock expired and someone else took it.
+   */
+  extend(key: string, owner: string, ttlMs: number): Promise<boolean>;
+  /**
    * Compare-and-set: store `next` only if the current value equals `expected`
    * (deep JSON equality; `null` means absent). `next === null` removes the entry.
    */

@@ -16,8 +16,18 @@ export default defineConfig({
           { text: "Getting started", link: "/guide/getting-started" },
           { text: "Configuration", link: "/guide/configuration" },
           { text: "CLI", link: "/guide/cli" },
+          { text: "Relay", link: "/guide/relay" },
+          { text: "Translation", link: "/guide/translation" },
           { text: "Writing a plugin", link: "/guide/writing-a-plugin" },
           { text: "Security", link: "/guide/security" },
+        ],
+      },
+      {
+        text: "Plugins",
+        items: [
+          { text: "api-key", link: "/auth/api-key" },
+          { text: "anthropic-api", link: "/providers/anthropic-api" },
+          { text: "openai-compatible", link: "/providers/openai-compatible" },
         ],
       },
       {

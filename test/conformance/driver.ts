@@ -236,6 +236,17 @@ export function testDriver(options: TestDriverOptions): void {
       await expect(s.acquire("l", 0)).rejects.toThrow(/ttlMs/);
     });
 
+    it.concurrent("locks: the owner extends its lease; nobody else can", async () => {
+      const s = ctx.fresh();
+      const owner = await s.acquire("lease", 150);
+      expect(await s.extend("lease", "not-the-owner", 5000)).toBe(false);
+      expect(await s.extend("lease", owner!, 1000)).toBe(true);
+      await sleep(300); // past the first lease, inside the extended one
+      expect(await s.acquire("lease", 5000)).toBeNull();
+      expect(await s.release("lease", owner!)).toBe(true);
+      await expect(s.extend("lease", owner!, 0)).rejects.toThrow(/ttlMs/);
+    });
+
     it.concurrent("compare-and-set", async () => {
       const s = ctx.fresh();
       expect(await s.cas("k", null, { a: 1, b: [2] })).toBe(true);

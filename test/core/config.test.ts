@@ -24,7 +24,7 @@ describe("resolveGatewayConfig", () => {
   it("reports three planted mistakes as three lines naming each key path", () => {
     const lines = problems({ server: { port: 70_000 }, storage: { driver: "mongo" }, colour: "blue" });
     expect(lines).toEqual([
-      "colour: expected one of the known keys (server, storage, providers, auth, plugins, routes, pricing, logging), got an unknown key",
+      "colour: expected one of the known keys (server, storage, providers, auth, plugins, routes, pricing, logging, relay), got an unknown key",
       "server.port: expected an integer from 0 to 65535, got 70000",
       'storage.driver: expected one of "fs", "memory", "redis", "sqlite", got "mongo"',
     ]);

@@ -12,10 +12,14 @@ describe("public API", () => {
         "ConfigError",
         "GatewayDefaults",
         "HTTPError",
+        "OptionProblems",
         "badRequest",
+        "checkKnownOptions",
         "clientClosed",
         "createGateway",
         "createGatewayStorage",
+        "createHttpClient",
+        "createKeyAccounts",
         "createLogger",
         "createSecretBox",
         "defineAuth",
@@ -28,6 +32,9 @@ describe("public API", () => {
         "loadGatewayConfig",
         "notFound",
         "overloaded",
+        "parseBaseURL",
+        "parseKeys",
+        "parseModels",
         "rateLimited",
         "redact",
         "redactString",
@@ -79,6 +86,20 @@ describe("repository rules", () => {
       expect(existsSync(testFile), `test for ${name}`).toBe(true);
       expect(readFileSync(testFile, "utf8"), `${name} test calls testDriver`).toContain("testDriver(");
       expect(existsSync(join(repoRoot, "docs/drivers", `${name}.md`)), `docs page for ${name}`).toBe(true);
+    }
+  });
+
+  it("every first-party plugin has a test that calls its conformance suite and a docs page", () => {
+    const kinds = { auth: { suite: "testAuth(", docs: "auth" }, providers: { suite: "testProvider(", docs: "providers" } } as const;
+    for (const [kind, { suite, docs }] of Object.entries(kinds)) {
+      const dir = join(repoRoot, "plugins", kind);
+      const names = existsSync(dir) ? readdirSync(dir).filter((n) => !n.startsWith("_")) : [];
+      for (const name of names) {
+        const testFile = join(repoRoot, "test/plugins", kind, `${name}.test.ts`);
+        expect(existsSync(testFile), `test for plugins/${kind}/${name}`).toBe(true);
+        expect(readFileSync(testFile, "utf8"), `${name} test calls ${suite}`).toContain(suite);
+        expect(existsSync(join(repoRoot, "docs", docs, `${name}.md`)), `docs page for ${name}`).toBe(true);
+      }
     }
   });
 

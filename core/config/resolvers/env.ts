@@ -8,7 +8,7 @@ import { isRecord } from "../issues.ts";
  */
 export function applyEnvOverrides(config: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = { ...config };
-  for (const section of ["server", "logging"] as const) {
+  for (const section of ["server", "logging", "relay"] as const) {
     const defaults = GatewayDefaults[section] as unknown as Record<string, unknown>;
     for (const [key, fallback] of Object.entries(defaults)) {
       const raw = env[`GATEWAY_${toSnake(section)}_${toSnake(key)}`];

@@ -1,0 +1,185 @@
+import type { H3Event } from "h3";
+import type { Hookable } from "hookable";
+import { type NamedAuthStrategy, guardRoute } from "../auth.ts";
+import { badRequest, forbidden, notFound } from "../errors.ts";
+import { matchAnyGlob, matchGlob } from "../glob.ts";
+import type { Logger } from "../logger.ts";
+import { countTokensEstimate, describeRequest, readUsage, translateRequest, translateResponse, type Usage } from "../translate/index.ts";
+import type { Principal } from "../types/auth.ts";
+import type { ResolvedGatewayConfig } from "../types/config.ts";
+import type { GatewayHooks } from "../types/hooks.ts";
+import type { Dialect, Provider } from "../types/provider.ts";
+import type { GatewayStorage } from "../types/storage.ts";
+import { admit } from "./admission.ts";
+import { sendWithFailover, toClientError } from "./failover.ts";
+import { costMicros, findPricing } from "./pricing.ts";
+import { type Scheduler, sessionKey } from "./scheduler.ts";
+import { relayStream } from "./stream.ts";
+import type { UsageRecorder, UsageStatus } from "./usage.ts";
+import "../types/context.ts";
+
+/** Everything the relay needs, built once per gateway. */
+export interface RelayContext {
+  config: ResolvedGatewayConfig;
+  storage: GatewayStorage;
+  providers: Map<string, Provider>;
+  auth: NamedAuthStrategy[];
+  hooks: Hookable<GatewayHooks>;
+  logger: Logger;
+  scheduler: Scheduler;
+  usage: UsageRecorder;
+}
+
+/** Authenticate a relay call: a gateway key is required. */
+export async function requireClient(event: H3Event, ctx: RelayContext): Promise<Principal> {
+  await guardRoute(event, "client", ctx.auth);
+  return event.context.principal!;
+}
+
+/**
+ * The hot path: authenticate → parse → check the model → admit → route → translate →
+ * send with failover → stream or answer → account. The concurrency slot is held until the
+ * response (or stream) ends and exactly one usage record is written per request that
+ * reached an upstream.
+ */
+export async function relayMessage(event: H3Event, clientDialect: Dialect, ctx: RelayContext): Promise<Response> {
+  const startedAt = performance.now();
+  const at = Date.now();
+  const requestId = event.context.requestId ?? "unknown";
+  const principal = await requireClient(event, ctx);
+  const body = await readJsonObject(event);
+  const info = describeRequest(body, clientDialect);
+  if (!info.model) throw badRequest("model", "is required");
+  const model = info.model;
+  if (principal.models && !matchAnyGlob(principal.models, model)) throw forbidden(`This key may not use the model ${model}`);
+  const route = resolveRoute(ctx, model);
+  const ticket = await admit(ctx.storage, principal, ctx.config.relay, at);
+  let settled = false;
+  let accountId: string | undefined;
+  const settle = (status: UsageStatus, usage: Usage, ttfbMs: number | undefined) => {
+    if (settled) return;
+    settled = true;
+    void ticket.release().catch((error: unknown) => ctx.logger.warn(`slot release failed: ${(error as Error).message}`));
+    const pricing = findPricing(ctx.config.pricing, route.upstreamModel);
+    if (!pricing) warnUnpriced(ctx.logger, route.upstreamModel);
+    ctx.usage.record({
+      requestId, at, keyId: principal.id, provider: route.providerName, accountId, model: route.upstreamModel, status,
+      ...usage, costMicros: costMicros(pricing, usage), latencyMs: performance.now() - startedAt, ttfbMs,
+    });
+  };
+  const abort = new AbortController();
+  const onClientGone = () => abort.abort();
+  event.req.signal?.addEventListener("abort", onClientGone, { once: true });
+  try {
+    const upstreamDialect = route.provider.dialects.includes(clientDialect) ? clientDialect : route.provider.dialects[0]!;
+    let upstreamBody = translateRequest(body, clientDialect, upstreamDialect);
+    if (route.upstreamModel !== model) upstreamBody = { ...upstreamBody, model: route.upstreamModel };
+    const hideUsageChunk = info.stream && upstreamDialect === "openai-chat" && !asksForUsage(upstreamBody);
+    if (hideUsageChunk) upstreamBody = { ...upstreamBody, stream_options: { ...(upstreamBody.stream_options as object), include_usage: true } };
+    const attempt = await sendWithFailover({
+      providerName: route.providerName, provider: route.provider, principal, scheduler: ctx.scheduler, relay: ctx.config.relay,
+      session: sessionOf(event, info),
+      request: { requestId, dialect: upstreamDialect, model: route.upstreamModel, body: upstreamBody, stream: info.stream, headers: forwardableHeaders(event), signal: abort.signal },
+      onAttempt: (id) => {
+        accountId = id;
+        void ctx.hooks.callHook("upstream:request", { requestId, provider: route.providerName, model: route.upstreamModel, ...(id ? { accountId: id } : {}) });
+      },
+    });
+    void ctx.hooks.callHook("upstream:response", { requestId, provider: route.providerName, status: attempt.response.status, durationMs: performance.now() - startedAt });
+    if (!attempt.response.ok) throw await toClientError(attempt.response);
+    if (info.stream) {
+      const stream = relayStream({
+        upstream: attempt.response, upstreamDialect, clientDialect, model, requestId, abort, startedAt, hideUsageChunk,
+        onEnd: (outcome) => settle(outcome.status, outcome.usage, outcome.ttfbMs),
+      });
+      return new Response(stream, { headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" } });
+    }
+    const upstreamJson = (await attempt.response.json()) as Record<string, unknown>;
+    const usage = readUsage(upstreamJson, upstreamDialect);
+    const answer = translateResponse(upstreamJson, upstreamDialect, clientDialect);
+    settle("ok", usage, performance.now() - startedAt);
+    return Response.json(answer);
+  } catch (error) {
+    settle(abort.signal.aborted ? "client_aborted" : "error", ZERO_USAGE, undefined);
+    throw error;
+  } finally {
+    event.req.signal?.removeEventListener("abort", onClientGone);
+  }
+}
+
+/** `POST /v1/messages/count_tokens`: the upstream's count when it has one, else an estimate. */
+export async function countTokens(event: H3Event, ctx: RelayContext): Promise<Response> {
+  const principal = await requireClient(event, ctx);
+  const body = await readJsonObject(event);
+  const model = typeof body.model === "string" ? body.model : undefined;
+  if (!model) throw badRequest("model", "is required");
+  if (principal.models && !matchAnyGlob(principal.models, model)) throw forbidden(`This key may not use the model ${model}`);
+  const route = resolveRoute(ctx, model);
+  if (route.provider.countTokens && route.provider.dialects.includes("anthropic-messages")) {
+    const accounts = route.provider.accounts ? await route.provider.accounts.list() : [];
+    const account = accounts.find((a) => a.status === "active");
+    const response = await route.provider.countTokens({
+      requestId: event.context.requestId ?? "unknown", dialect: "anthropic-messages", model: route.upstreamModel,
+      body: { ...body, model: route.upstreamModel }, stream: false, headers: forwardableHeaders(event), signal: event.req.signal ?? new AbortController().signal,
+      ...(account ? { accountId: account.id } : {}),
+    });
+    if (!response.ok) throw await toClientError(response);
+    return Response.json(await response.json());
+  }
+  return Response.json({ input_tokens: countTokensEstimate(body, "anthropic-messages") });
+}
+
+/** Map a model to its provider: `routes` first (first match; `model` rewrites), else a provider listing the model. */
+export function resolveRoute(ctx: Pick<RelayContext, "config" | "providers">, model: string): { providerName: string; provider: Provider; upstreamModel: string } {
+  for (const rule of ctx.config.routes) {
+    const patterns = typeof rule.models === "string" ? [rule.models] : rule.models;
+    const provider = ctx.providers.get(rule.provider);
+    if (provider && patterns.some((p) => matchGlob(p, model))) return { providerName: rule.provider, provider, upstreamModel: rule.model ?? model };
+  }
+  throw notFound(`The model ${model} is not routed to any provider`);
+}
+
+// --- internal ---
+
+const ZERO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 };
+const warned = new Set<string>();
+
+function warnUnpriced(logger: Logger, model: string): void {
+  if (warned.has(model)) return;
+  warned.add(model);
+  logger.warn(`no price for model ${model}: tokens are recorded at cost 0 (add it to \`pricing\`)`);
+}
+
+async function readJsonObject(event: H3Event): Promise<Record<string, unknown>> {
+  let body: unknown;
+  try {
+    body = await event.req.json();
+  } catch (error) {
+    if ((error as { status?: number }).status === 413) throw error;
+    throw badRequest("body", "must be a JSON object");
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw badRequest("body", "must be a JSON object");
+  return body as Record<string, unknown>;
+}
+
+function asksForUsage(body: Record<string, unknown>): boolean {
+  return (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+}
+
+// Sticky key: the client's own session id when it sends one, else its user id, else the prompt prefix.
+function sessionOf(event: H3Event, info: { userId: string | undefined; sessionSeed: string | undefined }): string | undefined {
+  const header = event.req.headers.get("session_id") ?? event.req.headers.get("x-session-id");
+  const seed = header ? `h:${header}` : info.userId ? `u:${info.userId}` : info.sessionSeed ? `p:${info.sessionSeed}` : undefined;
+  return seed ? sessionKey(seed) : undefined;
+}
+
+// Only protocol headers travel upstream; never the client's credentials, cookies or host.
+const FORWARDED = ["anthropic-beta", "anthropic-version", "openai-beta"];
+function forwardableHeaders(event: H3Event): Headers {
+  const out = new Headers();
+  for (const name of FORWARDED) {
+    const value = event.req.headers.get(name);
+    if (value) out.set(name, value);
+  }
+  return out;
+}
