@@ -609,8 +609,10 @@ describe("docs", () => {
   test("docs/guide/translation.md names every parameter that is rejected or dropped", () => {
     const page = readFileSync(join(repoRoot, "docs/guide/translation.md"), "utf8");
     for (const [from, rules] of Object.entries(PARAMETER_RULES)) {
-      const section = page.slice(page.indexOf(`### From ${from}`));
-      expect(section.length, `section for ${from}`).toBeLessThan(page.length);
+      const start = page.indexOf(`### From ${from}`);
+      expect(start, `section for ${from}`).toBeGreaterThan(0);
+      const next = page.indexOf("### From", start + 1);
+      const section = page.slice(start, next === -1 ? undefined : next);
       for (const param of Object.keys(rules)) expect(section, `${from}: ${param}`).toContain(`\`${param}\``);
     }
     expect(page).toContain(String(DEFAULT_ANTHROPIC_MAX_TOKENS));
