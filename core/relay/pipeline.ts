@@ -90,6 +90,7 @@ export async function relayMessage(event: H3Event, clientDialect: Dialect, ctx: 
     if (info.stream) {
       const stream = relayStream({
         upstream: attempt.response, upstreamDialect, clientDialect, model, requestId, abort, startedAt, hideUsageChunk,
+        clientWantsUsage: asksForUsage(body),
         onEnd: (outcome) => settle(outcome.status, outcome.usage, outcome.ttfbMs),
       });
       return new Response(stream, { headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" } });

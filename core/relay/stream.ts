@@ -24,6 +24,8 @@ export interface RelayStreamOptions {
   startedAt: number;
   /** The relay added `stream_options.include_usage` the client did not ask for: drop that chunk. */
   hideUsageChunk: boolean;
+  /** A Chat Completions client asked for the final usage chunk (`stream_options.include_usage`). */
+  clientWantsUsage: boolean;
   onEnd(outcome: StreamOutcome): void;
 }
 
@@ -40,7 +42,10 @@ export function relayStream(options: RelayStreamOptions): ReadableStream<Uint8Ar
   const parser = createSSEParser();
   const observer = createStreamObserver(upstreamDialect);
   const rewrite = upstreamDialect !== clientDialect || options.hideUsageChunk;
-  const translate = upstreamDialect === clientDialect ? dropUsageChunk : createStreamTranslator(upstreamDialect, clientDialect, options);
+  const translate =
+    upstreamDialect === clientDialect
+      ? dropUsageChunk
+      : createStreamTranslator(upstreamDialect, clientDialect, { model: options.model, requestId: options.requestId, includeUsage: options.clientWantsUsage });
   const encoder = new TextEncoder();
   let ttfbMs: number | undefined;
   let ended = false;
