@@ -29,7 +29,7 @@ export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.P
     }, options.timeoutMs ?? 20_000);
     const onData = (d: Buffer) => {
       output += d;
-      const match = /(http:\/\/[^\s]+)/.exec(output);
+      const match = /listening on (http:\/\/[^\s]+)/.exec(output);
       if (match?.[1]) {
         clearTimeout(timer);
         resolve({ child, url: match[1].replace(/\/$/, ""), output: () => output });

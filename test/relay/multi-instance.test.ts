@@ -1,0 +1,84 @@
+import { randomBytes } from "node:crypto";
+import type { ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { Redis } from "ioredis";
+import { afterAll, expect, it } from "vitest";
+import { createGateway, createLogger, loadGatewayConfig } from "../../core/index.ts";
+import type { ApiKeyStrategy } from "../../plugins/auth/api-key/index.ts";
+import { startCli } from "../_cli.ts";
+import { describeRedis, redisUrl } from "../_redis.ts";
+import { testSecret } from "../_setup.ts";
+import { createTempProject } from "../_tmp.ts";
+import { startFakeAnthropic } from "../fixtures/upstreams/anthropic.ts";
+
+const base = `switchyard-multi-${randomBytes(4).toString("hex")}`;
+afterAll(async () => {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    const keys = await redis.keys(`${base}:*`);
+    if (keys.length) await redis.del(...keys);
+  } catch {
+    // no Redis: nothing was written
+  }
+  redis.disconnect();
+});
+
+describeRedis("two gateway processes on one Redis", () => {
+  it("never admit more than a key's concurrency or rpm limit between them", async () => {
+    const upstream = await startFakeAnthropic({ keys: ["multi-instance-upstream-key-1"] });
+    const project = createTempProject({
+      "gateway.config.ts": `import { defineGatewayConfig } from "switchyard";
+import apiKey from "switchyard/plugins/auth/api-key";
+import anthropicApi from "switchyard/plugins/providers/anthropic-api";
+export default defineGatewayConfig({
+  storage: { driver: "redis", url: ${JSON.stringify(redisUrl)}, base: ${JSON.stringify(base)} },
+  providers: [anthropicApi({ keys: ["multi-instance-upstream-key-1"], baseURL: ${JSON.stringify(upstream.url)} })],
+  auth: [apiKey({ cacheTtlMs: 0 })],
+  routes: [{ models: "claude-*", provider: "anthropic-api" }],
+  logging: { level: "warn" },
+});`,
+    });
+    const env = { SWITCHYARD_SECRET: testSecret };
+    const children: ChildProcess[] = [];
+    try {
+      // Keys are created through the same config and secret the processes use.
+      const { config } = await loadGatewayConfig({ cwd: project.dir, env: {} });
+      const admin = await createGateway(config, { env, logger: createLogger({ level: "silent" }) });
+      const keys = (admin.auth.find((a) => a.name === "api-key")!.strategy as ApiKeyStrategy).keys;
+      const concurrent = (await keys.create({ name: "three at a time", limits: { concurrency: 3 } })).key;
+      const perMinute = (await keys.create({ name: "five a minute", limits: { rpm: 5 } })).key;
+      await admin.close();
+
+      const instances = await Promise.all([0, 1].map(() => startCli(["start", "--cwd", project.dir, "--port", "0"], { env })));
+      children.push(...instances.map((i) => i.child));
+      const urls = instances.map((i) => i.url);
+      const send = (i: number, key: string, stream: boolean) =>
+        fetch(`${urls[i % 2]}/v1/messages`, {
+          method: "POST",
+          headers: { "x-api-key": key, "anthropic-version": "2023-06-01", "content-type": "application/json" },
+          body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 16, stream, messages: [{ role: "user", content: `request ${i} with a reply long enough to stream slowly` }] }),
+        }).then(async (res) => (await res.text(), res.status));
+
+      // Slow streams hold their slots while the other 27 requests arrive at both instances.
+      upstream.script(...Array.from({ length: 30 }, () => ({ chunkDelayMs: 60 })));
+      const statuses = await Promise.all(Array.from({ length: 30 }, (_, i) => send(i, concurrent, true)));
+      const admitted = statuses.filter((s) => s === 200).length;
+      expect(admitted).toBeGreaterThanOrEqual(1);
+      expect(admitted).toBeLessThanOrEqual(3);
+      expect(statuses.filter((s) => s === 429).length).toBe(30 - admitted);
+
+      // A fixed one-minute window: stay clear of its edge so all 20 land in the same window.
+      if (new Date().getSeconds() > 50) await new Promise((r) => setTimeout(r, (61 - new Date().getSeconds()) * 1000));
+      const rpmStatuses = await Promise.all(Array.from({ length: 20 }, (_, i) => send(i, perMinute, false)));
+      expect(rpmStatuses.filter((s) => s === 200).length).toBe(5);
+      expect(rpmStatuses.filter((s) => s === 429).length).toBe(15);
+    } finally {
+      for (const child of children) {
+        child.kill("SIGTERM");
+        if (child.exitCode === null) await once(child, "exit");
+      }
+      await upstream.close();
+      project.cleanup();
+    }
+  }, 90_000);
+});
