@@ -43,7 +43,7 @@ export default defineGatewayConfig({
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.stdout)).toEqual({ ok: false, problems: [expect.stringMatching(/^colour: expected one of the known keys/)] });
     const good = await runCli(["check", "--json"]);
-    expect(JSON.parse(good.stdout)).toMatchObject({ ok: true, configFile: `${repoRoot}/gateway.config.ts`, plugins: [] });
+    expect(JSON.parse(good.stdout)).toMatchObject({ ok: true, configFile: `${repoRoot}/gateway.config.ts`, plugins: expect.arrayContaining([{ name: "api-key", kind: "auth" }]) });
   });
 
   it("loads plugin packages by name through Node's own resolution and refuses an incompatible one", async () => {
