@@ -257,3 +257,21 @@ export function mergeUsage(usage: Usage, partial: Partial<Usage> | undefined): v
 export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
+
+/**
+ * OpenAI-style usage (Chat and Responses) → the four numbers. The input count includes cached
+ * tokens, so they are split out: cacheRead = `<details>.cached_tokens`, cacheWrite =
+ * `<details>.cache_write_tokens` (not sent by OpenAI; 0 when absent), input = the rest.
+ */
+export function openaiUsage(usage: unknown, fields: { input: string; output: string; details: string }): Usage {
+  const u = isRecord(usage) ? usage : {};
+  const details = isRecord(u[fields.details]) ? (u[fields.details] as JsonObject) : {};
+  const cacheReadTokens = count(details.cached_tokens);
+  const cacheWriteTokens = count(details.cache_write_tokens);
+  return {
+    inputTokens: Math.max(0, count(u[fields.input]) - cacheReadTokens - cacheWriteTokens),
+    outputTokens: count(u[fields.output]),
+    cacheWriteTokens,
+    cacheReadTokens,
+  };
+}

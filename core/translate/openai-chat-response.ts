@@ -9,26 +9,14 @@ import {
   list,
   nowSeconds,
   num,
+  openaiUsage,
   str,
   stripPrefix,
 } from "./canonical.ts";
 
-/**
- * Chat usage → the four numbers. `prompt_tokens` includes cached tokens, so they are split
- * out: cacheRead = `prompt_tokens_details.cached_tokens`, cacheWrite =
- * `prompt_tokens_details.cache_write_tokens` (not sent by OpenAI; 0 when absent), input = the rest.
- */
+/** Chat usage → the four numbers (see {@link openaiUsage}). */
 export function chatUsage(usage: unknown): Usage {
-  const u = isRecord(usage) ? usage : {};
-  const details = isRecord(u.prompt_tokens_details) ? u.prompt_tokens_details : {};
-  const cacheReadTokens = count(details.cached_tokens);
-  const cacheWriteTokens = count(details.cache_write_tokens);
-  return {
-    inputTokens: Math.max(0, count(u.prompt_tokens) - cacheReadTokens - cacheWriteTokens),
-    outputTokens: count(u.completion_tokens),
-    cacheWriteTokens,
-    cacheReadTokens,
-  };
+  return openaiUsage(usage, { input: "prompt_tokens", output: "completion_tokens", details: "prompt_tokens_details" });
 }
 
 /** The four numbers → Chat usage (cache tokens counted inside `prompt_tokens`). */

@@ -9,26 +9,14 @@ import {
   list,
   nowSeconds,
   num,
+  openaiUsage,
   str,
   stripPrefix,
 } from "./canonical.ts";
 
-/**
- * Responses usage → the four numbers. `input_tokens` includes cached tokens: cacheRead =
- * `input_tokens_details.cached_tokens`, cacheWrite = `input_tokens_details.cache_write_tokens`,
- * input = the rest.
- */
+/** Responses usage → the four numbers (see {@link openaiUsage}). */
 export function responsesUsage(usage: unknown): Usage {
-  const u = isRecord(usage) ? usage : {};
-  const details = isRecord(u.input_tokens_details) ? u.input_tokens_details : {};
-  const cacheReadTokens = count(details.cached_tokens);
-  const cacheWriteTokens = count(details.cache_write_tokens);
-  return {
-    inputTokens: Math.max(0, count(u.input_tokens) - cacheReadTokens - cacheWriteTokens),
-    outputTokens: count(u.output_tokens),
-    cacheWriteTokens,
-    cacheReadTokens,
-  };
+  return openaiUsage(usage, { input: "input_tokens", output: "output_tokens", details: "input_tokens_details" });
 }
 
 /** The four numbers → Responses usage. */

@@ -1,0 +1,588 @@
+/**
+ * `npm run bench`: Switchyard's relay overhead, side by side, on loopback only.
+ *
+ * Targets, each answering `POST /v1/messages` (Anthropic dialect, JSON and SSE):
+ * the fake Anthropic upstream itself; a raw `node:http` pipe proxy; a minimal h3 + undici
+ * pass-through proxy (the floor a gateway built on h3 cannot beat); Switchyard's full
+ * pipeline (key auth, admission with concurrency and rpm limits, scheduling, usage
+ * accounting) on fs storage and on Redis storage. Throughput comes from autocannon
+ * (`--connections`, default 50, for `--duration` seconds, default 5; `--quick` is 2 s);
+ * added latency at concurrency 1 from a sequential undici loop (JSON: whole answer;
+ * streams: first body byte).
+ *
+ * The fake upstream and every proxy run in their own processes (this file, started with
+ * `--serve <role>`), so the load generator, the upstream and the proxy do not share one
+ * event loop. `--json` prints the results as JSON; `--out <page.md>` rewrites the results
+ * section of a docs page; `--profile` CPU-profiles the Switchyard processes and prints
+ * their hot spots; `--only a,b` runs some targets only.
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import { createRequire } from "node:module";
+import { connect } from "node:net";
+import os from "node:os";
+import { join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { H3, HTTPResponse, toNodeHandler } from "h3";
+import { Client, Pool } from "undici";
+import { createGateway, createLogger, resolveGatewayConfig, startServer } from "../core/index.ts";
+import apiKey, { type ApiKeyStrategy } from "../plugins/auth/api-key/index.ts";
+import anthropicApi from "../plugins/providers/anthropic-api/index.ts";
+import type { RecordedRequest } from "../test/fixtures/upstreams/_server.ts";
+import { startFakeAnthropic } from "../test/fixtures/upstreams/anthropic.ts";
+
+/** One throughput measurement. */
+export interface ThroughputRow {
+  target: TargetName;
+  mode: Mode;
+  reqPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** req/s divided by the h3 + undici floor's req/s in the same mode. */
+  ratioToFloor: number | undefined;
+  /** Non-2xx answers, errors and timeouts; anything above 0 makes the row suspect. */
+  failures: number;
+}
+
+/** Sequential (concurrency 1) latency of one target. */
+export interface LatencyRow {
+  target: TargetName;
+  /** Median time to the whole JSON answer, ms. */
+  jsonP50Ms: number;
+  /** Median time to the first body byte of a stream, ms. */
+  ttfbP50Ms: number;
+  /** The same minus the direct-to-upstream value. */
+  addedJsonP50Ms: number | undefined;
+  addedTtfbP50Ms: number | undefined;
+}
+
+/** Everything one run measured. */
+export interface BenchReport {
+  date: string;
+  machine: { cpu: string; cores: number; node: string; os: string };
+  options: { durationS: number; connections: number; sequential: number };
+  throughput: ThroughputRow[];
+  latency: LatencyRow[];
+  skipped: Array<{ target: TargetName; reason: string }>;
+  verdicts: Array<{ goal: string; value: string; met: boolean }>;
+}
+
+type Mode = "json" | "stream";
+type TargetName = (typeof TARGETS)[number];
+const TARGETS = ["direct", "node-http pipe", "h3+undici", "switchyard fs", "switchyard redis"] as const;
+const FLOOR: TargetName = "h3+undici";
+
+const root = resolve(fileURLToPath(import.meta.url), "../..");
+const UPSTREAM_KEY = "bench-anthropic-upstream-key-0001";
+const MODEL = "claude-haiku-4-5";
+const REDIS_URL = "redis://127.0.0.1:6379";
+const MARK_START = "<!-- bench:results:start -->";
+const MARK_END = "<!-- bench:results:end -->";
+const BODIES: Record<Mode, string> = {
+  json: JSON.stringify({ model: MODEL, max_tokens: 64, messages: [{ role: "user", content: "Hello, benchmark" }] }),
+  stream: JSON.stringify({ model: MODEL, max_tokens: 64, stream: true, messages: [{ role: "user", content: "Hello, benchmark" }] }),
+};
+
+interface AutocannonResult {
+  requests: { average: number };
+  latency: { p50: number; p99: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+type Autocannon = (options: {
+  url: string; method: "POST"; connections: number; duration: number; headers: Record<string, string>; body: string;
+  warmup: { connections: number; duration: number };
+}) => PromiseLike<AutocannonResult>;
+// autocannon ships no types; this is the slice of its programmatic API used here.
+const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
+
+// Hop-by-hop headers describe one connection and must not be forwarded (RFC 9110 §7.6.1).
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "te", "trailer", "host"]);
+
+// Entry: a child serving one role, or the benchmark itself.
+const role = argValue("--serve");
+if (role) await serve(role);
+else await main();
+
+// --- internal ---
+
+interface Options {
+  durationS: number;
+  connections: number;
+  sequential: number;
+  json: boolean;
+  out: string | undefined;
+  profile: boolean;
+  only: Set<string> | undefined;
+}
+
+/** A started target: where to send requests and with which credential. */
+interface Target {
+  url: string;
+  headers: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  const log = (text: string) => void (options.json ? process.stderr : process.stdout).write(text);
+  const cleanups: Array<() => Promise<void>> = [];
+  const cleanup = async () => {
+    for (const fn of cleanups.splice(0).reverse()) await fn().catch((error: unknown) => log(`cleanup failed: ${(error as Error).message}\n`));
+  };
+  process.once("SIGINT", () => void cleanup().finally(() => process.exit(130)));
+  const report: BenchReport = {
+    date: new Date().toISOString(),
+    machine: { cpu: os.cpus()[0]?.model.trim() ?? "unknown", cores: os.cpus().length, node: process.version, os: `${os.platform()} ${os.release()}` },
+    options: { durationS: options.durationS, connections: options.connections, sequential: options.sequential },
+    throughput: [],
+    latency: [],
+    skipped: [],
+    verdicts: [],
+  };
+  const profileDir = join(root, "test/.tmp", `bench-prof-${randomBytes(4).toString("hex")}`);
+  try {
+    log(`switchyard bench: ${report.machine.cpu} × ${report.machine.cores}, Node ${report.machine.node}; ` +
+      `${options.connections} connections × ${options.durationS} s per scenario\n`);
+    const upstream = await startChild(["--serve", "upstream"], []);
+    cleanups.push(upstream.stop);
+    const redisUp = await redisReachable();
+    const selected = TARGETS.filter((t) => !options.only || options.only.has(t) || t === "direct");
+    const total = selected.length * 2;
+    let n = 0;
+    for (const name of selected) {
+      if (name === "switchyard redis" && !redisUp) {
+        report.skipped.push({ target: name, reason: `no Redis answered at ${REDIS_URL}` });
+        log(`  skipped ${name}: no Redis answered at ${REDIS_URL}\n`);
+        n += 2;
+        continue;
+      }
+      const target = await startTarget(name, upstream.url, options, profileDir, cleanups);
+      try {
+        for (const mode of ["json", "stream"] as const) {
+          log(`  [${++n}/${total}] ${name.padEnd(17)} ${mode.padEnd(6)} `);
+          const row = await loadTest(target, name, mode, options);
+          report.throughput.push(row);
+          log(`${fmt(row.reqPerSec, 0).padStart(7)} req/s  p50 ${row.p50Ms} ms  p99 ${row.p99Ms} ms${row.failures ? `  (${row.failures} failed!)` : ""}\n`);
+        }
+        const json = await sequential(target, "json", options.sequential);
+        const ttfb = await sequential(target, "stream", options.sequential);
+        report.latency.push({ target: name, jsonP50Ms: json, ttfbP50Ms: ttfb, addedJsonP50Ms: undefined, addedTtfbP50Ms: undefined });
+        log(`         ${name.padEnd(17)} c=1    JSON p50 ${fmt(json, 3)} ms, stream TTFB p50 ${fmt(ttfb, 3)} ms\n`);
+      } finally {
+        await target.stop();
+      }
+    }
+    finishReport(report);
+    if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else log(`\n${renderText(report)}\n`);
+    if (options.out) {
+      writeResults(options.out, renderMarkdown(report));
+      log(`wrote the results into ${options.out}\n`);
+    }
+  } finally {
+    await cleanup();
+  }
+  if (options.profile) log(`\n${renderProfile(profileDir)}\nprofiles kept in ${relative(root, profileDir)}\n`);
+  // Every server is closed; exit even if a library left a timer behind.
+  process.exit(0);
+}
+
+function parseOptions(): Options {
+  const quick = process.argv.includes("--quick");
+  const number = (name: string, fallback: number) => {
+    const raw = argValue(name);
+    const value = raw === undefined ? fallback : Number(raw);
+    if (!Number.isInteger(value) || value < 1) throw new Error(`[switchyard] [bench] ${name} must be a whole number >= 1, got ${raw}`);
+    return value;
+  };
+  const only = argValue("--only");
+  return {
+    durationS: number("--duration", quick ? 2 : 5),
+    connections: number("--connections", 50),
+    sequential: number("--sequential", quick ? 150 : 300),
+    json: process.argv.includes("--json"),
+    out: argValue("--out"),
+    profile: process.argv.includes("--profile"),
+    only: only ? new Set(only.split(",").map((s) => s.trim())) : undefined,
+  };
+}
+
+function argValue(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index === -1 ? undefined : process.argv[index + 1];
+}
+
+async function startTarget(name: TargetName, upstreamUrl: string, options: Options, profileDir: string, cleanups: Array<() => Promise<void>>): Promise<Target> {
+  const direct = { "x-api-key": UPSTREAM_KEY, "anthropic-version": "2023-06-01", "content-type": "application/json" };
+  if (name === "direct") return { url: upstreamUrl, headers: direct, stop: async () => {} };
+  if (name === "node-http pipe" || name === "h3+undici") {
+    const child = await startChild(["--serve", name === "h3+undici" ? "h3" : "raw", "--upstream", upstreamUrl], []);
+    return { url: child.url, headers: direct, stop: child.stop };
+  }
+  const storage = name === "switchyard fs" ? "fs" : "redis";
+  const base = storage === "fs" ? join(root, "test/.tmp", `bench-fs-${randomBytes(4).toString("hex")}`) : `switchyard-bench-${randomBytes(6).toString("hex")}`;
+  cleanups.push(storage === "fs" ? async () => rmSync(base, { recursive: true, force: true }) : () => removeRedisKeys(base));
+  if (options.profile) mkdirSync(profileDir, { recursive: true });
+  const flags = options.profile ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [];
+  const args = ["--serve", "switchyard", "--upstream", upstreamUrl, "--storage", storage, "--base", base, "--connections", String(options.connections)];
+  const child = await startChild(args, flags);
+  const headers = { "x-api-key": child.key ?? "", "anthropic-version": "2023-06-01", "content-type": "application/json" };
+  return { url: child.url, headers, stop: child.stop };
+}
+
+async function loadTest(target: Target, name: TargetName, mode: Mode, options: Options): Promise<ThroughputRow> {
+  const result = await autocannon({
+    url: `${target.url}/v1/messages`, method: "POST", connections: options.connections, duration: options.durationS,
+    headers: target.headers, body: BODIES[mode],
+    // JIT, connection pools and key caches warm up before the measured window.
+    warmup: { connections: options.connections, duration: 1 },
+  });
+  return {
+    target: name, mode, reqPerSec: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99,
+    ratioToFloor: undefined, failures: result.non2xx + result.errors + result.timeouts,
+  };
+}
+
+/** Median ms of `count` sequential requests over one keep-alive connection (after a warm-up). */
+async function sequential(target: Target, mode: Mode, count: number): Promise<number> {
+  const client = new Client(target.url);
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < count + 30; i++) {
+      const started = performance.now();
+      const response = await client.request({ path: "/v1/messages", method: "POST", headers: target.headers, body: BODIES[mode] });
+      let first: number | undefined;
+      for await (const _chunk of response.body) first ??= performance.now();
+      if (response.statusCode !== 200) throw new Error(`[switchyard] [bench] ${target.url} answered ${response.statusCode}`);
+      const ended = mode === "json" ? performance.now() : (first ?? performance.now());
+      if (i >= 30) times.push(ended - started);
+    }
+  } finally {
+    await client.close();
+  }
+  return percentile(times, 50);
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+function finishReport(report: BenchReport): void {
+  for (const row of report.throughput) {
+    const floor = report.throughput.find((r) => r.target === FLOOR && r.mode === row.mode);
+    row.ratioToFloor = floor ? row.reqPerSec / floor.reqPerSec : undefined;
+  }
+  const direct = report.latency.find((r) => r.target === "direct");
+  for (const row of report.latency) {
+    row.addedJsonP50Ms = direct ? row.jsonP50Ms - direct.jsonP50Ms : undefined;
+    row.addedTtfbP50Ms = direct ? row.ttfbP50Ms - direct.ttfbP50Ms : undefined;
+  }
+  const goals: Array<[TargetName, string, number]> = [["switchyard fs", "fs", 0.8], ["switchyard redis", "Redis", 0.6]];
+  for (const [target, label, min] of goals) {
+    for (const mode of ["json", "stream"] as const) {
+      const ratio = report.throughput.find((r) => r.target === target && r.mode === mode)?.ratioToFloor;
+      if (ratio !== undefined) report.verdicts.push({ goal: `${label} ${mode} req/s ≥ ${min}× floor`, value: `${fmt(ratio, 2)}×`, met: ratio >= min });
+    }
+    const latency = report.latency.find((r) => r.target === target);
+    if (latency?.addedJsonP50Ms !== undefined && latency.addedTtfbP50Ms !== undefined) {
+      report.verdicts.push({ goal: `${label} added p50, JSON, c=1 ≤ 0.5 ms`, value: `${fmt(latency.addedJsonP50Ms, 3)} ms`, met: latency.addedJsonP50Ms <= 0.5 });
+      report.verdicts.push({ goal: `${label} added TTFB, stream, c=1 ≤ 0.6 ms`, value: `${fmt(latency.addedTtfbP50Ms, 3)} ms`, met: latency.addedTtfbP50Ms <= 0.6 });
+    }
+  }
+}
+
+function fmt(value: number | undefined, digits: number): string {
+  return value === undefined || Number.isNaN(value) ? "–" : value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function tables(report: BenchReport): { throughput: string[][]; latency: string[][] } {
+  const throughput = [["target", "mode", "req/s", "p50 ms", "p99 ms", "× floor"]];
+  for (const r of report.throughput) {
+    throughput.push([r.target, r.mode, fmt(r.reqPerSec, 0) + (r.failures ? ` (${r.failures} failed)` : ""), String(r.p50Ms), String(r.p99Ms), r.ratioToFloor === undefined ? "–" : `${fmt(r.ratioToFloor, 2)}×`]);
+  }
+  const latency = [["target", "JSON p50 ms", "added", "stream TTFB p50 ms", "added"]];
+  for (const r of report.latency) {
+    latency.push([r.target, fmt(r.jsonP50Ms, 3), r.target === "direct" ? "–" : fmt(r.addedJsonP50Ms, 3), fmt(r.ttfbP50Ms, 3), r.target === "direct" ? "–" : fmt(r.addedTtfbP50Ms, 3)]);
+  }
+  return { throughput, latency };
+}
+
+function renderText(report: BenchReport): string {
+  const pad = (rows: string[][]) => {
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    return rows.map((r) => r.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ")).join("\n");
+  };
+  const { throughput, latency } = tables(report);
+  const verdicts = report.verdicts.map((v) => `${v.met ? "met   " : "MISSED"}  ${v.goal}: ${v.value}`).join("\n");
+  const skipped = report.skipped.map((s) => `skipped ${s.target}: ${s.reason}\n`).join("");
+  return `${pad(throughput)}\n\nconcurrency 1, ${report.options.sequential} sequential requests\n${pad(latency)}\n\n${skipped}${verdicts}\n` +
+    `${report.machine.cpu}, ${report.machine.cores} cores, Node ${report.machine.node}, ${report.machine.os}; ${report.date}`;
+}
+
+/** The generated part of the docs page (between the markers). */
+function renderMarkdown(report: BenchReport): string {
+  // Names (and the mode) left, numbers right.
+  const md = (rows: string[][], leftColumns: number) => {
+    const [head, ...body] = rows;
+    const align = head!.map((_, i) => (i < leftColumns ? "---" : "---:"));
+    return [head!, align, ...body].map((r) => `| ${r.join(" | ")} |`).join("\n");
+  };
+  const { throughput, latency } = tables(report);
+  const { machine, options } = report;
+  return [
+    `Measured ${report.date.slice(0, 10)} on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.os};`,
+    `${options.connections} connections, ${options.durationS} s per scenario after a 1 s warm-up (\`npm run bench -- --out docs/guide/benchmarks.md\`).`,
+    "",
+    md(throughput, 2),
+    "",
+    `Concurrency 1 (${options.sequential} sequential requests over one keep-alive connection, medians; "added" is over direct):`,
+    "",
+    md(latency, 1),
+    "",
+    ...report.skipped.flatMap((s) => [`Skipped ${s.target}: ${s.reason}.`, ""]),
+    "| goal | measured | |",
+    "| --- | ---: | --- |",
+    ...report.verdicts.map((v) => `| ${v.goal} | ${v.value} | ${v.met ? "met" : "**missed**"} |`),
+  ].join("\n");
+}
+
+function writeResults(file: string, section: string): void {
+  const path = resolve(file);
+  const page = readFileSync(path, "utf8");
+  const start = page.indexOf(MARK_START);
+  const end = page.indexOf(MARK_END);
+  if (start === -1 || end < start) throw new Error(`[switchyard] [bench] ${file} has no ${MARK_START} … ${MARK_END} section; add the two markers where the results go`);
+  writeFileSync(path, `${page.slice(0, start + MARK_START.length)}\n${section}\n${page.slice(end)}`);
+}
+
+// --- internal: child processes ---
+
+interface Child {
+  url: string;
+  key: string | undefined;
+  stop(): Promise<void>;
+}
+
+type ChildMessage = { type: "ready"; url: string; key?: string } | { type: "error"; message: string };
+
+/** Run this file with `--serve …` in its own process; resolves once it listens. */
+function startChild(args: string[], nodeFlags: string[]): Promise<Child> {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), args, { cwd: root, execArgv: ["--import", "tsx", ...nodeFlags], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const exited = new Promise<void>((done) => child.once("exit", () => done()));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.send("stop");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`[switchyard] [bench] ${args.join(" ")} did not start within 20 s`));
+    }, 20_000);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`[switchyard] [bench] ${args.join(" ")} exited with ${code} before listening`));
+    });
+    child.once("message", (message: ChildMessage) => {
+      clearTimeout(timer);
+      if (message.type === "error") return void stop().then(() => reject(new Error(message.message)));
+      resolve({ url: message.url, key: message.key, stop });
+    });
+  });
+}
+
+/** Child side: start the role, report where it listens, stop on request or when the parent goes. */
+async function serve(name: string): Promise<void> {
+  const upstream = argValue("--upstream") ?? "";
+  let close: () => Promise<void> = async () => {};
+  try {
+    let ready: { url: string; key?: string; close(): Promise<void> };
+    if (name === "upstream") ready = await serveUpstream();
+    else if (name === "raw") ready = await servePipeProxy(new URL(upstream));
+    else if (name === "h3") ready = await serveH3Proxy(upstream);
+    else if (name === "switchyard") ready = await serveSwitchyard(upstream);
+    else throw new Error(`unknown role ${name}`);
+    close = ready.close;
+    process.send?.({ type: "ready", url: ready.url, ...(ready.key ? { key: ready.key } : {}) } satisfies ChildMessage);
+  } catch (error) {
+    process.send?.({ type: "error", message: `[switchyard] [bench] ${name} failed to start: ${(error as Error).message}` } satisfies ChildMessage);
+  }
+  let stopping = false;
+  const shutdown = () => {
+    if (stopping) return;
+    stopping = true;
+    // process.exit (not a signal) so that --cpu-prof writes its profile.
+    void close().finally(() => process.exit(0));
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.on("message", (message) => message === "stop" && shutdown());
+  process.once("disconnect", shutdown);
+  process.once("SIGINT", shutdown);
+  process.once("SIGTERM", shutdown);
+}
+
+async function serveUpstream() {
+  const fake = await startFakeAnthropic({ keys: [UPSTREAM_KEY] });
+  // The fake records every request for tests; a bench sends hundreds of thousands.
+  const forget = setInterval(() => void (fake.requests as RecordedRequest[]).splice(0), 500);
+  return { url: fake.url, close: async () => (clearInterval(forget), fake.close()) };
+}
+
+function endToEnd(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
+  const out: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+  return out;
+}
+
+async function servePipeProxy(upstream: URL) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const server = http.createServer((req, res) => {
+    const out = http.request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: endToEnd(req.headers), agent }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, endToEnd(answer.headers));
+      answer.pipe(res);
+    });
+    out.once("error", () => res.destroy());
+    req.pipe(out);
+  });
+  return { url: await listen(server), close: () => closeServer(server).finally(() => agent.destroy()) };
+}
+
+async function serveH3Proxy(upstream: string) {
+  const pool = new Pool(upstream, { connections: 256 });
+  const app = new H3();
+  app.post("/v1/messages", async (event) => {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of event.req.headers) if (!HOP_BY_HOP.has(name)) headers[name] = value;
+    // The Node request stream itself when there is one: no body copy at all, the cheapest forward.
+    const body = event.req.runtime?.node?.req ?? event.req.body;
+    const answer = await pool.request({ path: "/v1/messages", method: "POST", headers, body: body as Parameters<Pool["request"]>[0]["body"] });
+    const out = new Headers();
+    for (const [name, value] of Object.entries(answer.headers)) if (typeof value === "string" && !HOP_BY_HOP.has(name)) out.set(name, value);
+    // srvx pipes a Node stream body straight into the socket.
+    return new HTTPResponse(answer.body as unknown as BodyInit, { status: answer.statusCode, headers: out });
+  });
+  const server = http.createServer(toNodeHandler(app));
+  return { url: await listen(server), close: () => closeServer(server).finally(() => pool.close()) };
+}
+
+async function serveSwitchyard(upstream: string) {
+  const storageName = argValue("--storage");
+  const base = argValue("--base") ?? "";
+  const connections = Number(argValue("--connections") ?? 50);
+  const env = { SWITCHYARD_SECRET: randomBytes(32).toString("base64") };
+  const config = resolveGatewayConfig(
+    {
+      storage: storageName === "redis" ? { driver: "redis", url: REDIS_URL, base } : { driver: "fs", base },
+      providers: [anthropicApi({ keys: [UPSTREAM_KEY], baseURL: upstream, models: [MODEL] })],
+      auth: [apiKey()],
+      routes: [{ models: "claude-*", provider: "anthropic-api" }],
+    },
+    { env, rootDir: root },
+  );
+  const gateway = await createGateway(config, { env, logger: createLogger({ level: "warn" }) });
+  const server = await startServer(gateway, { host: "127.0.0.1", port: 0 });
+  const strategy = gateway.auth.find((a) => a.name === "api-key")?.strategy as ApiKeyStrategy;
+  // Limits on, so admission does its real work, and far enough away that they never answer 429.
+  const { key } = await strategy.keys.create({ name: "bench", limits: { concurrency: Math.max(1000, connections * 4), rpm: 100_000_000 } });
+  return { url: server.url.replace(/\/$/, ""), key, close: () => server.close() };
+}
+
+function listen(server: http.Server): Promise<string> {
+  return new Promise((done, fail) => {
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      done(`http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`);
+    });
+  });
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  const closed = new Promise<void>((done) => server.close(() => done()));
+  server.closeAllConnections();
+  return closed;
+}
+
+// --- internal: Redis ---
+
+/** PING over a raw socket: no client library, no retries, answers within 500 ms or not at all. */
+function redisReachable(): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect(6379, "127.0.0.1");
+    const finish = (up: boolean) => {
+      socket.destroy();
+      done(up);
+    };
+    socket.setTimeout(500, () => finish(false));
+    socket.once("error", () => finish(false));
+    socket.once("connect", () => socket.write("PING\r\n"));
+    socket.once("data", (data) => finish(data.toString().startsWith("+PONG")));
+  });
+}
+
+async function removeRedisKeys(base: string): Promise<void> {
+  const { Redis } = await import("ioredis");
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${base}:*`, "COUNT", 1000);
+      cursor = next;
+      if (keys.length) await redis.unlink(...keys);
+    } while (cursor !== "0");
+  } finally {
+    redis.disconnect();
+  }
+}
+
+// --- internal: profiles ---
+
+interface CpuProfile {
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }>;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/**
+ * Hot spots of the Switchyard processes: self time per function (anything, including Node
+ * and dependencies) and inclusive time per function of this repository.
+ */
+function renderProfile(dir: string): string {
+  const self = new Map<string, number>();
+  const inclusive = new Map<string, number>();
+  let busy = 0;
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".cpuprofile"))) {
+    const profile = JSON.parse(readFileSync(join(dir, file), "utf8")) as CpuProfile;
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    const parent = new Map<number, number>();
+    for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+    const label = (id: number) => {
+      const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+      const where = url.startsWith("file://") ? relative(root, fileURLToPath(url)) : url || "native";
+      return `${functionName || "(anonymous)"} ${where}:${lineNumber + 1}`;
+    };
+    profile.samples.forEach((id, i) => {
+      const ms = (profile.timeDeltas[i] ?? 0) / 1000;
+      const name = byId.get(id)!.callFrame.functionName;
+      if (name === "(idle)" || name === "(program)") return;
+      busy += ms;
+      self.set(label(id), (self.get(label(id)) ?? 0) + ms);
+      const seen = new Set<string>();
+      for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+        const key = label(at);
+        if (!key.includes(" node_modules/") && /\s(core|plugins|storage-drivers)\//.test(key) && !seen.has(key)) seen.add(key);
+      }
+      for (const key of seen) inclusive.set(key, (inclusive.get(key) ?? 0) + ms);
+    });
+  }
+  const top = (map: Map<string, number>) =>
+    [...map].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([key, ms]) => `  ${fmt((100 * ms) / busy, 1).padStart(5)}%  ${key}`).join("\n");
+  return `CPU profile of the Switchyard processes (${fmt(busy, 0)} ms busy)\n\nself time:\n${top(self)}\n\ninclusive time, this repository:\n${top(inclusive)}`;
+}
