@@ -3,7 +3,6 @@ import {
   type JsonObject,
   type StopReason,
   type Usage,
-  count,
   dialectId,
   isRecord,
   list,

@@ -4,7 +4,7 @@ import { captureLogs } from "../../../core/logger.ts";
 import { type GatewayConfig, HTTPError, createLogger } from "../../../core/index.ts";
 import anthropicApi, { type AnthropicApiOptions, DEFAULT_ANTHROPIC_MODELS } from "../../../plugins/providers/anthropic-api/index.ts";
 import { setupGateway } from "../../_setup.ts";
-import { createTempProject, repoRoot } from "../../_tmp.ts";
+import { createTempProject } from "../../_tmp.ts";
 import { testProvider, upstreamRequest } from "../../conformance/provider.ts";
 import { type FakeUpstream, startFakeAnthropic } from "../../fixtures/upstreams/anthropic.ts";
 
