@@ -44,6 +44,13 @@ export interface ThroughputRow {
   ratioToFloor: number | undefined;
   /** Non-2xx answers, errors and timeouts; anything above 0 makes the row suspect. */
   failures: number;
+  /**
+   * CPU time (user + system) the proxy process spent per request in the measured window, µs;
+   * undefined for `direct`. Unlike req/s it does not depend on how the cores are shared.
+   */
+  proxyCpuUs: number | undefined;
+  /** The same for the fake upstream process. */
+  upstreamCpuUs: number;
 }
 
 /** Sequential (concurrency 1) latency of one target. */
@@ -86,7 +93,7 @@ const BODIES: Record<Mode, string> = {
 };
 
 interface AutocannonResult {
-  requests: { average: number };
+  requests: { average: number; total: number };
   latency: { p50: number; p99: number };
   errors: number;
   timeouts: number;
@@ -94,7 +101,6 @@ interface AutocannonResult {
 }
 type Autocannon = (options: {
   url: string; method: "POST"; connections: number; duration: number; headers: Record<string, string>; body: string;
-  warmup: { connections: number; duration: number };
 }) => PromiseLike<AutocannonResult>;
 // autocannon ships no types; this is the slice of its programmatic API used here.
 const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
@@ -105,7 +111,12 @@ const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "up
 // Entry: a child serving one role, or the benchmark itself.
 const role = argValue("--serve");
 if (role) await serve(role);
-else await main();
+else {
+  await main().catch((error: unknown) => {
+    process.stderr.write(`\n${(error as Error).message}\n`);
+    process.exit(1);
+  });
+}
 
 // --- internal ---
 
@@ -123,6 +134,8 @@ interface Options {
 interface Target {
   url: string;
   headers: Record<string, string>;
+  /** CPU µs the proxy process has used so far; undefined for `direct`. */
+  cpu(): Promise<number | undefined>;
   stop(): Promise<void>;
 }
 
@@ -164,9 +177,9 @@ async function main(): Promise<void> {
       try {
         for (const mode of ["json", "stream"] as const) {
           log(`  [${++n}/${total}] ${name.padEnd(17)} ${mode.padEnd(6)} `);
-          const row = await loadTest(target, name, mode, options);
+          const row = await loadTest(target, upstream, name, mode, options);
           report.throughput.push(row);
-          log(`${fmt(row.reqPerSec, 0).padStart(7)} req/s  p50 ${row.p50Ms} ms  p99 ${row.p99Ms} ms${row.failures ? `  (${row.failures} failed!)` : ""}\n`);
+          log(`${fmt(row.reqPerSec, 0).padStart(7)} req/s  p50 ${row.p50Ms} ms  p99 ${row.p99Ms} ms  proxy CPU ${fmt(row.proxyCpuUs, 0)} µs/req${row.failures ? `  (${row.failures} failed!)` : ""}\n`);
         }
         const json = await sequential(target, "json", options.sequential);
         const ttfb = await sequential(target, "stream", options.sequential);
@@ -218,10 +231,10 @@ function argValue(name: string): string | undefined {
 
 async function startTarget(name: TargetName, upstreamUrl: string, options: Options, profileDir: string, cleanups: Array<() => Promise<void>>): Promise<Target> {
   const direct = { "x-api-key": UPSTREAM_KEY, "anthropic-version": "2023-06-01", "content-type": "application/json" };
-  if (name === "direct") return { url: upstreamUrl, headers: direct, stop: async () => {} };
+  if (name === "direct") return { url: upstreamUrl, headers: direct, cpu: async () => undefined, stop: async () => {} };
   if (name === "node-http pipe" || name === "h3+undici") {
     const child = await startChild(["--serve", name === "h3+undici" ? "h3" : "raw", "--upstream", upstreamUrl], []);
-    return { url: child.url, headers: direct, stop: child.stop };
+    return { url: child.url, headers: direct, cpu: child.cpu, stop: child.stop };
   }
   const storage = name === "switchyard fs" ? "fs" : "redis";
   const base = storage === "fs" ? join(root, "test/.tmp", `bench-fs-${randomBytes(4).toString("hex")}`) : `switchyard-bench-${randomBytes(6).toString("hex")}`;
@@ -231,19 +244,24 @@ async function startTarget(name: TargetName, upstreamUrl: string, options: Optio
   const args = ["--serve", "switchyard", "--upstream", upstreamUrl, "--storage", storage, "--base", base, "--connections", String(options.connections)];
   const child = await startChild(args, flags);
   const headers = { "x-api-key": child.key ?? "", "anthropic-version": "2023-06-01", "content-type": "application/json" };
-  return { url: child.url, headers, stop: child.stop };
+  return { url: child.url, headers, cpu: child.cpu, stop: child.stop };
 }
 
-async function loadTest(target: Target, name: TargetName, mode: Mode, options: Options): Promise<ThroughputRow> {
-  const result = await autocannon({
-    url: `${target.url}/v1/messages`, method: "POST", connections: options.connections, duration: options.durationS,
-    headers: target.headers, body: BODIES[mode],
-    // JIT, connection pools and key caches warm up before the measured window.
-    warmup: { connections: options.connections, duration: 1 },
+async function loadTest(target: Target, upstream: Child, name: TargetName, mode: Mode, options: Options): Promise<ThroughputRow> {
+  const run = (duration: number) => autocannon({
+    url: `${target.url}/v1/messages`, method: "POST", connections: options.connections, duration, headers: target.headers, body: BODIES[mode],
   });
+  // JIT, connection pools and key caches warm up before the measured window.
+  await run(1);
+  const [proxyBefore, upstreamBefore] = await Promise.all([target.cpu(), upstream.cpu()]);
+  const result = await run(options.durationS);
+  const [proxyAfter, upstreamAfter] = await Promise.all([target.cpu(), upstream.cpu()]);
+  const perRequest = (before: number | undefined, after: number | undefined) =>
+    before === undefined || after === undefined ? undefined : (after - before) / Math.max(1, result.requests.total);
   return {
     target: name, mode, reqPerSec: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99,
     ratioToFloor: undefined, failures: result.non2xx + result.errors + result.timeouts,
+    proxyCpuUs: perRequest(proxyBefore, proxyAfter), upstreamCpuUs: perRequest(upstreamBefore, upstreamAfter) ?? Number.NaN,
   };
 }
 
@@ -301,9 +319,10 @@ function fmt(value: number | undefined, digits: number): string {
 }
 
 function tables(report: BenchReport): { throughput: string[][]; latency: string[][] } {
-  const throughput = [["target", "mode", "req/s", "p50 ms", "p99 ms", "× floor"]];
+  const throughput = [["target", "mode", "req/s", "p50 ms", "p99 ms", "× floor", "proxy CPU µs/req"]];
   for (const r of report.throughput) {
-    throughput.push([r.target, r.mode, fmt(r.reqPerSec, 0) + (r.failures ? ` (${r.failures} failed)` : ""), String(r.p50Ms), String(r.p99Ms), r.ratioToFloor === undefined ? "–" : `${fmt(r.ratioToFloor, 2)}×`]);
+    const ratio = r.ratioToFloor === undefined ? "–" : `${fmt(r.ratioToFloor, 2)}×`;
+    throughput.push([r.target, r.mode, fmt(r.reqPerSec, 0) + (r.failures ? ` (${r.failures} failed)` : ""), String(r.p50Ms), String(r.p99Ms), ratio, fmt(r.proxyCpuUs, 0)]);
   }
   const latency = [["target", "JSON p50 ms", "added", "stream TTFB p50 ms", "added"]];
   for (const r of report.latency) {
@@ -365,10 +384,12 @@ function writeResults(file: string, section: string): void {
 interface Child {
   url: string;
   key: string | undefined;
+  /** CPU µs (user + system) the child has used so far. */
+  cpu(): Promise<number>;
   stop(): Promise<void>;
 }
 
-type ChildMessage = { type: "ready"; url: string; key?: string } | { type: "error"; message: string };
+type ChildMessage = { type: "ready"; url: string; key?: string } | { type: "error"; message: string } | { type: "cpu"; micros: number };
 
 /** Run this file with `--serve …` in its own process; resolves once it listens. */
 function startChild(args: string[], nodeFlags: string[]): Promise<Child> {
@@ -393,8 +414,23 @@ function startChild(args: string[], nodeFlags: string[]): Promise<Child> {
     child.once("message", (message: ChildMessage) => {
       clearTimeout(timer);
       if (message.type === "error") return void stop().then(() => reject(new Error(message.message)));
-      resolve({ url: message.url, key: message.key, stop });
+      if (message.type === "cpu") return;
+      resolve({ url: message.url, key: message.key, stop, cpu: () => askCpu(child) });
     });
+  });
+}
+
+function askCpu(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("[switchyard] [bench] a child did not report its CPU time")), 5000);
+    const onMessage = (message: ChildMessage) => {
+      if (message.type !== "cpu") return;
+      clearTimeout(timer);
+      child.off("message", onMessage);
+      resolve(message.micros);
+    };
+    child.on("message", onMessage);
+    child.send("cpu");
   });
 }
 
@@ -422,7 +458,13 @@ async function serve(name: string): Promise<void> {
     void close().finally(() => process.exit(0));
     setTimeout(() => process.exit(0), 5000).unref();
   };
-  process.on("message", (message) => message === "stop" && shutdown());
+  process.on("message", (message) => {
+    if (message === "stop") shutdown();
+    if (message === "cpu") {
+      const { user, system } = process.cpuUsage();
+      process.send?.({ type: "cpu", micros: user + system } satisfies ChildMessage);
+    }
+  });
   process.once("disconnect", shutdown);
   process.once("SIGINT", shutdown);
   process.once("SIGTERM", shutdown);
@@ -446,6 +488,8 @@ async function servePipeProxy(upstream: URL) {
   const server = http.createServer((req, res) => {
     const out = http.request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: endToEnd(req.headers), agent }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, endToEnd(answer.headers));
+      answer.once("error", () => res.destroy());
+      res.once("close", () => answer.destroy());
       answer.pipe(res);
     });
     out.once("error", () => res.destroy());
@@ -463,6 +507,8 @@ async function serveH3Proxy(upstream: string) {
     // The Node request stream itself when there is one: no body copy at all, the cheapest forward.
     const body = event.req.runtime?.node?.req ?? event.req.body;
     const answer = await pool.request({ path: "/v1/messages", method: "POST", headers, body: body as Parameters<Pool["request"]>[0]["body"] });
+    // A client that leaves mid-answer destroys the body; that is no crash.
+    answer.body.on("error", () => {});
     const out = new Headers();
     for (const [name, value] of Object.entries(answer.headers)) if (typeof value === "string" && !HOP_BY_HOP.has(name)) out.set(name, value);
     // srvx pipes a Node stream body straight into the socket.

@@ -12,6 +12,8 @@ export interface FsOptions {
   base?: string;
   /** How often expired entries and counters are deleted from disk, in ms. Default 600 000; 0 disables. */
   sweepIntervalMs?: number;
+  /** How often changed counters are written to disk, in ms (what a crash can lose). Default 1000. */
+  counterFlushMs?: number;
 }
 
 interface Envelope<T> {
@@ -23,8 +25,11 @@ interface Envelope<T> {
  * One file per key under `base`: key `a:b` is `a/b.json`, every segment encoded to
  * `[a-z0-9_-]` plus `%XX` escapes. Writes go to a `.`-prefixed temp file (0600) that is
  * fsynced and renamed over the target, so a crash leaves the old or the new value.
- * Counters live under `.counters/`, locks in process memory. Counters, locks and cas are
- * serialized by an in-process mutex: correct for ONE gateway process per folder only.
+ * Counters are kept in process memory and written behind to `.counters/` every
+ * `counterFlushMs` (and on dispose): a counter changes on the request path (rate windows),
+ * and an fsync per request would cap throughput at the disk's latency. A crash loses at most
+ * the last flush interval of increments. Locks live in process memory. Counters, locks and
+ * cas are serialized by an in-process mutex: correct for ONE gateway process per folder only.
  */
 export function fsDriver(options: FsOptions = {}): GatewayDriver {
   const root = resolve(options.base ?? ".data");
@@ -78,6 +83,43 @@ export function fsDriver(options: FsOptions = {}): GatewayDriver {
   }
   const timer = startSweep(sweep, options.sweepIntervalMs ?? 600_000);
 
+  // Write-behind counter cache: memory is authoritative, files are the checkpoint.
+  const counters = new Map<string, { value: number; expiresAt?: number; dirty: boolean }>();
+  async function loadCounter(key: string) {
+    let entry = counters.get(key);
+    if (!entry) {
+      const stored = await readEnvelope(ctrFile(key), key, "number");
+      entry = counters.get(key) ?? { value: stored?.value ?? 0, ...(stored?.expiresAt === undefined ? {} : { expiresAt: stored.expiresAt }), dirty: false };
+      counters.set(key, entry);
+    }
+    if (isExpired(entry.expiresAt)) {
+      entry.value = 0;
+      delete entry.expiresAt;
+    }
+    return entry;
+  }
+  let flushing: Promise<void> = Promise.resolve();
+  function flushCounters(): Promise<void> {
+    flushing = flushing.then(async () => {
+      for (const [key, entry] of counters) {
+        const expired = isExpired(entry.expiresAt);
+        if (entry.dirty) {
+          entry.dirty = false;
+          const snapshot = entry.expiresAt === undefined ? { value: entry.value } : { value: entry.value, expiresAt: entry.expiresAt };
+          try {
+            await mutex.run(`ctr:${key}`, () => (expired ? removeFile(ctrFile(key), counterRoot) : writeAtomic(ctrFile(key), JSON.stringify(snapshot))));
+          } catch {
+            entry.dirty = true; // retried on the next flush
+          }
+        }
+        if (expired && !entry.dirty) counters.delete(key);
+      }
+    });
+    return flushing;
+  }
+  const counterTimer = setInterval(() => void flushCounters(), options.counterFlushMs ?? 1000);
+  counterTimer.unref();
+
   return {
     name: DRIVER_NAME,
     options,
@@ -94,9 +136,11 @@ export function fsDriver(options: FsOptions = {}): GatewayDriver {
         await mutex.run(`kv:${key}`, () => removeFile(kvFile(key), root));
       }
     },
-    dispose() {
+    async dispose() {
       clearInterval(timer);
+      clearInterval(counterTimer);
       locks.clear();
+      await flushCounters();
     },
     async ping() {
       await mkdir(root, { recursive: true, mode: 0o700 });
@@ -104,18 +148,18 @@ export function fsDriver(options: FsOptions = {}): GatewayDriver {
     },
     atomics: {
       incr: (key, by, ttlMs) =>
-        mutex.run(`ctr:${key}`, async () => {
-          const file = ctrFile(key);
-          const current = await readEnvelope(file, key, "number");
-          const live = current && !isExpired(current.expiresAt) ? current : undefined;
-          const value = (live?.value ?? 0) + by;
-          const expiresAt = live?.expiresAt ?? (ttlMs > 0 ? Date.now() + ttlMs : undefined);
-          await writeAtomic(file, JSON.stringify(expiresAt === undefined ? { value } : { value, expiresAt }));
-          return value;
+        mutex.run(`ctr-mem:${key}`, async () => {
+          const entry = await loadCounter(key);
+          entry.value += by;
+          if (entry.expiresAt === undefined && ttlMs > 0) entry.expiresAt = Date.now() + ttlMs;
+          entry.dirty = true;
+          return entry.value;
         }),
       async counter(key) {
-        const current = await readEnvelope(ctrFile(key), key, "number");
-        return current && !isExpired(current.expiresAt) ? current.value : 0;
+        const entry = counters.get(key);
+        if (entry) return isExpired(entry.expiresAt) ? 0 : entry.value;
+        const stored = await readEnvelope(ctrFile(key), key, "number");
+        return stored && !isExpired(stored.expiresAt) ? stored.value : 0;
       },
       acquire: async (key, owner, ttlMs) => locks.acquire(key, owner, ttlMs),
       release: async (key, owner) => locks.release(key, owner),
