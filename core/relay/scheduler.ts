@@ -37,6 +37,16 @@ export interface Scheduler {
 export function createScheduler(storage: GatewayStorage, relay: RelayOptions): Scheduler {
   const lastUsed = new Map<string, number>();
   const cooling = new Map<string, { until: number; checkedAt: number }>();
+  // Sticky mappings read in the last second: a busy session costs no storage read per request.
+  const stickyCache = new Map<string, { mapping: { accountId: string; at: number } | null; checkedAt: number }>();
+  async function readSticky(key: string, now: number): Promise<{ accountId: string; at: number } | null> {
+    const cached = stickyCache.get(key);
+    if (cached && now - cached.checkedAt < CACHE_MS) return cached.mapping;
+    const mapping = await storage.get<{ accountId: string; at: number }>(key);
+    if (stickyCache.size > 10_000) stickyCache.clear();
+    stickyCache.set(key, { mapping, checkedAt: now });
+    return mapping;
+  }
 
   const coolKey = (provider: string, id: string) => `relay:cool:${storageKey(provider)}:${storageKey(id)}`;
   async function coolingUntil(provider: string, id: string, now: number): Promise<number> {
@@ -73,7 +83,7 @@ export function createScheduler(storage: GatewayStorage, relay: RelayOptions): S
       const own = dedicated?.length ? candidates.filter((a) => dedicated.includes(a.id)) : [];
       if (own.length) return chosen(provider, own.sort(byPreference(provider))[0]!, now);
       if (session) {
-        const sticky = await storage.get<{ accountId: string }>(stickyKey(provider, session));
+        const sticky = await readSticky(stickyKey(provider, session), now);
         const match = sticky && candidates.find((a) => a.id === sticky.accountId);
         if (match) return chosen(provider, match, now);
       }
@@ -102,10 +112,14 @@ export function createScheduler(storage: GatewayStorage, relay: RelayOptions): S
     },
     async stick(provider, session, accountId) {
       const key = stickyKey(provider, session);
-      const current = await storage.get<{ accountId: string; at: number }>(key);
+      const now = Date.now();
+      const current = await readSticky(key, now);
       // Renew at most once a minute: a sticky hit should not cost a write per request.
-      if (current?.accountId === accountId && Date.now() - current.at < 60_000) return;
-      if (relay.stickySessionTtlMs > 0) await storage.set(key, { accountId, at: Date.now() }, { ttlMs: relay.stickySessionTtlMs });
+      if (current?.accountId === accountId && now - current.at < 60_000) return;
+      if (relay.stickySessionTtlMs <= 0) return;
+      const mapping = { accountId, at: now };
+      await storage.set(key, mapping, { ttlMs: relay.stickySessionTtlMs });
+      stickyCache.set(key, { mapping, checkedAt: now });
     },
   };
 }
