@@ -3,30 +3,36 @@
  *
  * Targets, each answering `POST /v1/messages` (Anthropic dialect, JSON and SSE):
  * the fake Anthropic upstream itself; a raw `node:http` pipe proxy; a minimal h3 + undici
- * pass-through proxy (the floor a gateway built on h3 cannot beat); Switchyard's full
+ * pass-through proxy (the floor a gateway built on h3 cannot beat); the same written with web
+ * APIs and undici's fetch (what the relay's I/O choice costs on its own); Switchyard's full
  * pipeline (key auth, admission with concurrency and rpm limits, scheduling, usage
- * accounting) on fs storage and on Redis storage. Throughput comes from autocannon
- * (`--connections`, default 50, for `--duration` seconds, default 5; `--quick` is 2 s);
- * added latency at concurrency 1 from a sequential undici loop (JSON: whole answer;
- * streams: first body byte).
+ * accounting) on fs storage and on Redis storage (skipped when no Redis answers on
+ * 127.0.0.1:6379). Throughput comes from autocannon (`--connections`, default 50, for
+ * `--duration` seconds, default 5, after `--warmup` seconds, default 2; `--quick` is 2 s
+ * after 1 s); added latency at concurrency 1 from a sequential undici loop of `--sequential`
+ * requests, default 300 (JSON: the whole answer; streams: the first body byte).
  *
  * The fake upstream and every proxy run in their own processes (this file, started with
  * `--serve <role>`), so the load generator, the upstream and the proxy do not share one
- * event loop. `--json` prints the results as JSON; `--out <page.md>` rewrites the results
- * section of a docs page; `--profile` CPU-profiles the Switchyard processes and prints
- * their hot spots; `--only a,b` runs some targets only.
+ * event loop; each proxy's own CPU time per request is reported too, since on a small
+ * machine req/s also depends on how the cores are shared. `--json` prints the results as
+ * JSON; `--out <page.md>` rewrites the results section of a docs page; `--profile`
+ * CPU-profiles the proxy processes and prints the Switchyard hot spots with file:line;
+ * `--only a,b` runs some targets only (direct always runs: latency is added over it);
+ * `--profile-report <dir>` prints the hot spots of a kept profile folder again.
  */
-import { type ChildProcess, fork } from "node:child_process";
+import { type ChildProcess, execFileSync, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import { createRequire } from "node:module";
+import { Session } from "node:inspector/promises";
+import { createRequire, findSourceMap } from "node:module";
 import { connect } from "node:net";
 import os from "node:os";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { H3, HTTPResponse, toNodeHandler } from "h3";
-import { Client, Pool } from "undici";
+import { Agent, Client, Pool, fetch as undiciFetch } from "undici";
 import { createGateway, createLogger, resolveGatewayConfig, startServer } from "../core/index.ts";
 import apiKey, { type ApiKeyStrategy } from "../plugins/auth/api-key/index.ts";
 import anthropicApi from "../plugins/providers/anthropic-api/index.ts";
@@ -68,8 +74,10 @@ export interface LatencyRow {
 /** Everything one run measured. */
 export interface BenchReport {
   date: string;
+  /** Short commit of the code measured (`-dirty` when core, plugins, drivers or the fakes have local changes). */
+  commit: string;
   machine: { cpu: string; cores: number; node: string; os: string };
-  options: { durationS: number; connections: number; sequential: number };
+  options: { durationS: number; warmupS: number; connections: number; sequential: number };
   throughput: ThroughputRow[];
   latency: LatencyRow[];
   skipped: Array<{ target: TargetName; reason: string }>;
@@ -78,7 +86,7 @@ export interface BenchReport {
 
 type Mode = "json" | "stream";
 type TargetName = (typeof TARGETS)[number];
-const TARGETS = ["direct", "node-http pipe", "h3+undici", "switchyard fs", "switchyard redis"] as const;
+const TARGETS = ["direct", "node-http pipe", "h3+undici", "h3+fetch", "switchyard fs", "switchyard redis"] as const;
 const FLOOR: TargetName = "h3+undici";
 
 const root = resolve(fileURLToPath(import.meta.url), "../..");
@@ -105,12 +113,17 @@ type Autocannon = (options: {
 // autocannon ships no types; this is the slice of its programmatic API used here.
 const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
 
+// Frames of the gateway itself in a profile (the bench's own proxies live in scripts/).
+const OURS = / (core|plugins|storage-drivers)\//;
+
 // Hop-by-hop headers describe one connection and must not be forwarded (RFC 9110 §7.6.1).
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "te", "trailer", "host"]);
 
 // Entry: a child serving one role, or the benchmark itself.
 const role = argValue("--serve");
+const keptProfiles = argValue("--profile-report");
 if (role) await serve(role);
+else if (keptProfiles) process.stdout.write(`${renderProfiles(resolve(keptProfiles))}\n`);
 else {
   await main().catch((error: unknown) => {
     process.stderr.write(`\n${(error as Error).message}\n`);
@@ -122,6 +135,7 @@ else {
 
 interface Options {
   durationS: number;
+  warmupS: number;
   connections: number;
   sequential: number;
   json: boolean;
@@ -149,8 +163,9 @@ async function main(): Promise<void> {
   process.once("SIGINT", () => void cleanup().finally(() => process.exit(130)));
   const report: BenchReport = {
     date: new Date().toISOString(),
+    commit: commitId(),
     machine: { cpu: os.cpus()[0]?.model.trim() ?? "unknown", cores: os.cpus().length, node: process.version, os: `${os.platform()} ${os.release()}` },
-    options: { durationS: options.durationS, connections: options.connections, sequential: options.sequential },
+    options: { durationS: options.durationS, warmupS: options.warmupS, connections: options.connections, sequential: options.sequential },
     throughput: [],
     latency: [],
     skipped: [],
@@ -160,7 +175,7 @@ async function main(): Promise<void> {
   try {
     log(`switchyard bench: ${report.machine.cpu} × ${report.machine.cores}, Node ${report.machine.node}; ` +
       `${options.connections} connections × ${options.durationS} s per scenario\n`);
-    const upstream = await startChild(["--serve", "upstream"], []);
+    const upstream = await startChild(["--serve", "upstream"]);
     cleanups.push(upstream.stop);
     const redisUp = await redisReachable();
     const selected = TARGETS.filter((t) => !options.only || options.only.has(t) || t === "direct");
@@ -174,6 +189,8 @@ async function main(): Promise<void> {
         continue;
       }
       const target = await startTarget(name, upstream.url, options, profileDir, cleanups);
+      // On Ctrl-C the target stops before its storage is removed (cleanups run in reverse).
+      cleanups.push(target.stop);
       try {
         for (const mode of ["json", "stream"] as const) {
           log(`  [${++n}/${total}] ${name.padEnd(17)} ${mode.padEnd(6)} `);
@@ -199,7 +216,7 @@ async function main(): Promise<void> {
   } finally {
     await cleanup();
   }
-  if (options.profile) log(`\n${renderProfile(profileDir)}\nprofiles kept in ${relative(root, profileDir)}\n`);
+  if (options.profile) log(`\n${renderProfiles(profileDir)}\nprofiles (open in Chrome DevTools) kept in ${relative(root, profileDir)}\n`);
   // Every server is closed; exit even if a library left a timer behind.
   process.exit(0);
 }
@@ -212,15 +229,18 @@ function parseOptions(): Options {
     if (!Number.isInteger(value) || value < 1) throw new Error(`[switchyard] [bench] ${name} must be a whole number >= 1, got ${raw}`);
     return value;
   };
-  const only = argValue("--only");
+  const only = argValue("--only")?.split(",").map((name) => name.trim());
+  const unknown = only?.find((name) => !(TARGETS as readonly string[]).includes(name));
+  if (unknown !== undefined) throw new Error(`[switchyard] [bench] --only: unknown target "${unknown}" (known: ${TARGETS.join(", ")})`);
   return {
     durationS: number("--duration", quick ? 2 : 5),
+    warmupS: number("--warmup", quick ? 1 : 2),
     connections: number("--connections", 50),
     sequential: number("--sequential", quick ? 150 : 300),
     json: process.argv.includes("--json"),
     out: argValue("--out"),
     profile: process.argv.includes("--profile"),
-    only: only ? new Set(only.split(",").map((s) => s.trim())) : undefined,
+    only: only ? new Set(only) : undefined,
   };
 }
 
@@ -229,20 +249,32 @@ function argValue(name: string): string | undefined {
   return index === -1 ? undefined : process.argv[index + 1];
 }
 
+function commitId(): string {
+  try {
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    // Dirty only when the measured code differs from the commit, not this script or the docs.
+    const measured = ["core", "plugins", "storage-drivers", "test/fixtures/upstreams", "package-lock.json"];
+    return git("rev-parse", "--short", "HEAD") + (git("status", "--porcelain", "--", ...measured) ? "-dirty" : "");
+  } catch {
+    return "unknown";
+  }
+}
+
 async function startTarget(name: TargetName, upstreamUrl: string, options: Options, profileDir: string, cleanups: Array<() => Promise<void>>): Promise<Target> {
   const direct = { "x-api-key": UPSTREAM_KEY, "anthropic-version": "2023-06-01", "content-type": "application/json" };
   if (name === "direct") return { url: upstreamUrl, headers: direct, cpu: async () => undefined, stop: async () => {} };
-  if (name === "node-http pipe" || name === "h3+undici") {
-    const child = await startChild(["--serve", name === "h3+undici" ? "h3" : "raw", "--upstream", upstreamUrl], []);
+  if (options.profile) mkdirSync(profileDir, { recursive: true });
+  const profile = options.profile ? ["--profile-dir", profileDir] : [];
+  if (name === "node-http pipe" || name === "h3+undici" || name === "h3+fetch") {
+    const roles = { "node-http pipe": "raw", "h3+undici": "h3", "h3+fetch": "h3fetch" } as const;
+    const child = await startChild(["--serve", roles[name], "--upstream", upstreamUrl, ...profile]);
     return { url: child.url, headers: direct, cpu: child.cpu, stop: child.stop };
   }
   const storage = name === "switchyard fs" ? "fs" : "redis";
   const base = storage === "fs" ? join(root, "test/.tmp", `bench-fs-${randomBytes(4).toString("hex")}`) : `switchyard-bench-${randomBytes(6).toString("hex")}`;
   cleanups.push(storage === "fs" ? async () => rmSync(base, { recursive: true, force: true }) : () => removeRedisKeys(base));
-  if (options.profile) mkdirSync(profileDir, { recursive: true });
-  const flags = options.profile ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [];
-  const args = ["--serve", "switchyard", "--upstream", upstreamUrl, "--storage", storage, "--base", base, "--connections", String(options.connections)];
-  const child = await startChild(args, flags);
+  const args = ["--serve", "switchyard", "--upstream", upstreamUrl, "--storage", storage, "--base", base, "--connections", String(options.connections), ...profile];
+  const child = await startChild(args);
   const headers = { "x-api-key": child.key ?? "", "anthropic-version": "2023-06-01", "content-type": "application/json" };
   return { url: child.url, headers, cpu: child.cpu, stop: child.stop };
 }
@@ -252,7 +284,7 @@ async function loadTest(target: Target, upstream: Child, name: TargetName, mode:
     url: `${target.url}/v1/messages`, method: "POST", connections: options.connections, duration, headers: target.headers, body: BODIES[mode],
   });
   // JIT, connection pools and key caches warm up before the measured window.
-  await run(1);
+  await run(options.warmupS);
   const [proxyBefore, upstreamBefore] = await Promise.all([target.cpu(), upstream.cpu()]);
   const result = await run(options.durationS);
   const [proxyAfter, upstreamAfter] = await Promise.all([target.cpu(), upstream.cpu()]);
@@ -332,15 +364,15 @@ function tables(report: BenchReport): { throughput: string[][]; latency: string[
 }
 
 function renderText(report: BenchReport): string {
-  const pad = (rows: string[][]) => {
+  const pad = (rows: string[][], leftColumns: number) => {
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-    return rows.map((r) => r.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ")).join("\n");
+    return rows.map((r) => r.map((cell, i) => (i < leftColumns ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ")).join("\n");
   };
   const { throughput, latency } = tables(report);
   const verdicts = report.verdicts.map((v) => `${v.met ? "met   " : "MISSED"}  ${v.goal}: ${v.value}`).join("\n");
   const skipped = report.skipped.map((s) => `skipped ${s.target}: ${s.reason}\n`).join("");
-  return `${pad(throughput)}\n\nconcurrency 1, ${report.options.sequential} sequential requests\n${pad(latency)}\n\n${skipped}${verdicts}\n` +
-    `${report.machine.cpu}, ${report.machine.cores} cores, Node ${report.machine.node}, ${report.machine.os}; ${report.date}`;
+  return `${pad(throughput, 2)}\n\nconcurrency 1, ${report.options.sequential} sequential requests\n${pad(latency, 1)}\n\n${skipped}${verdicts}\n` +
+    `${report.machine.cpu}, ${report.machine.cores} cores, Node ${report.machine.node}, ${report.machine.os}; commit ${report.commit}; ${report.date}`;
 }
 
 /** The generated part of the docs page (between the markers). */
@@ -354,8 +386,9 @@ function renderMarkdown(report: BenchReport): string {
   const { throughput, latency } = tables(report);
   const { machine, options } = report;
   return [
-    `Measured ${report.date.slice(0, 10)} on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.os};`,
-    `${options.connections} connections, ${options.durationS} s per scenario after a 1 s warm-up (\`npm run bench -- --out docs/guide/benchmarks.md\`).`,
+    `Measured ${report.date.replace("T", " ").slice(0, 16)} UTC at commit \`${report.commit}\` on ${machine.cpu}, ${machine.cores} cores,`,
+    `Node ${machine.node}, ${machine.os}; ${options.connections} connections, ${options.durationS} s per scenario after a`,
+    `${options.warmupS} s warm-up (\`npm run bench -- --out docs/guide/benchmarks.md\`).`,
     "",
     md(throughput, 2),
     "",
@@ -392,12 +425,13 @@ interface Child {
 type ChildMessage = { type: "ready"; url: string; key?: string } | { type: "error"; message: string } | { type: "cpu"; micros: number };
 
 /** Run this file with `--serve …` in its own process; resolves once it listens. */
-function startChild(args: string[], nodeFlags: string[]): Promise<Child> {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), args, { cwd: root, execArgv: ["--import", "tsx", ...nodeFlags], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+function startChild(args: string[]): Promise<Child> {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), args, { cwd: root, execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const exited = new Promise<void>((done) => child.once("exit", () => done()));
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
-    child.send("stop");
+    // A child whose parent channel is gone is already shutting down by itself.
+    if (child.connected) child.send("stop");
     const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
     await exited;
     clearTimeout(timer);
@@ -443,9 +477,19 @@ async function serve(name: string): Promise<void> {
     if (name === "upstream") ready = await serveUpstream();
     else if (name === "raw") ready = await servePipeProxy(new URL(upstream));
     else if (name === "h3") ready = await serveH3Proxy(upstream);
+    else if (name === "h3fetch") ready = await serveH3FetchProxy(upstream);
     else if (name === "switchyard") ready = await serveSwitchyard(upstream);
     else throw new Error(`unknown role ${name}`);
     close = ready.close;
+    const profileDir = argValue("--profile-dir");
+    if (profileDir) {
+      const stopProfile = await startProfile();
+      const label = [name, argValue("--storage")].filter(Boolean).join("-");
+      close = async () => {
+        writeFileSync(join(profileDir, `${label}.cpuprofile`), JSON.stringify(await stopProfile()));
+        await ready.close();
+      };
+    }
     process.send?.({ type: "ready", url: ready.url, ...(ready.key ? { key: ready.key } : {}) } satisfies ChildMessage);
   } catch (error) {
     process.send?.({ type: "error", message: `[switchyard] [bench] ${name} failed to start: ${(error as Error).message}` } satisfies ChildMessage);
@@ -454,7 +498,6 @@ async function serve(name: string): Promise<void> {
   const shutdown = () => {
     if (stopping) return;
     stopping = true;
-    // process.exit (not a signal) so that --cpu-prof writes its profile.
     void close().finally(() => process.exit(0));
     setTimeout(() => process.exit(0), 5000).unref();
   };
@@ -516,6 +559,30 @@ async function serveH3Proxy(upstream: string) {
   });
   const server = http.createServer(toNodeHandler(app));
   return { url: await listen(server), close: () => closeServer(server).finally(() => pool.close()) };
+}
+
+/**
+ * The same pass-through written with web APIs, as the relay's I/O is: the body read with
+ * `event.req.text()`, sent with undici's `fetch` (`redirect: "manual"`, as core/http-client.ts
+ * does), the web `Response` body handed back. Its distance to h3+undici is the cost of that
+ * choice alone, before any gateway logic.
+ */
+async function serveH3FetchProxy(upstream: string) {
+  const dispatcher = new Agent({ keepAliveTimeout: 10_000 });
+  const app = new H3();
+  app.post("/v1/messages", async (event) => {
+    const headers = new Headers();
+    for (const [name, value] of event.req.headers) if (!HOP_BY_HOP.has(name) && name !== "content-length") headers.set(name, value);
+    const body = await event.req.text();
+    // Global Headers into npm undici's fetch, as the anthropic-api provider hands them over.
+    const init = { method: "POST", headers, body, redirect: "manual", dispatcher } as unknown as Parameters<typeof undiciFetch>[1];
+    const answer = await undiciFetch(`${upstream}/v1/messages`, init);
+    const out = new Headers();
+    for (const [name, value] of answer.headers) if (!HOP_BY_HOP.has(name) && name !== "content-length") out.set(name, value);
+    return new Response(answer.body as ReadableStream<Uint8Array>, { status: answer.status, headers: out });
+  });
+  const server = http.createServer(toNodeHandler(app));
+  return { url: await listen(server), close: () => closeServer(server).finally(() => dispatcher.close()) };
 }
 
 async function serveSwitchyard(upstream: string) {
@@ -592,20 +659,44 @@ async function removeRedisKeys(base: string): Promise<void> {
 // --- internal: profiles ---
 
 interface CpuProfile {
-  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }>;
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }; children?: number[] }>;
   samples: number[];
   timeDeltas: number[];
 }
 
 /**
- * Hot spots of the Switchyard processes: self time per function (anything, including Node
- * and dependencies) and inclusive time per function of this repository.
+ * Start V8's sampling profiler in this process; the returned function stops it and gives the
+ * profile with TypeScript positions: tsx runs each file as one generated line, so positions
+ * are mapped back through the source maps tsx registers.
  */
-function renderProfile(dir: string): string {
-  const self = new Map<string, number>();
-  const inclusive = new Map<string, number>();
-  let busy = 0;
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".cpuprofile"))) {
+async function startProfile(): Promise<() => Promise<CpuProfile>> {
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 200 });
+  await session.post("Profiler.start");
+  return async () => {
+    const { profile } = (await session.post("Profiler.stop")) as unknown as { profile: CpuProfile };
+    session.disconnect();
+    for (const { callFrame } of profile.nodes) {
+      if (!callFrame.url.startsWith("file://")) continue;
+      const entry = findSourceMap(callFrame.url)?.findEntry(callFrame.lineNumber, callFrame.columnNumber) as { originalLine?: number; originalColumn?: number } | undefined;
+      if (entry?.originalLine === undefined) continue;
+      callFrame.lineNumber = entry.originalLine;
+      callFrame.columnNumber = entry.originalColumn ?? 0;
+    }
+    return profile;
+  };
+}
+
+/**
+ * Hot spots per profiled process, as shares of busy time: self time per function (Node and
+ * dependencies included); time charged to the deepest function of this repository on the
+ * stack (what a call into a library really costs); inclusive time per repository function.
+ */
+function renderProfiles(dir: string): string {
+  const out: string[] = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".cpuprofile")).sort()) {
     const profile = JSON.parse(readFileSync(join(dir, file), "utf8")) as CpuProfile;
     const byId = new Map(profile.nodes.map((n) => [n.id, n]));
     const parent = new Map<number, number>();
@@ -615,21 +706,32 @@ function renderProfile(dir: string): string {
       const where = url.startsWith("file://") ? relative(root, fileURLToPath(url)) : url || "native";
       return `${functionName || "(anonymous)"} ${where}:${lineNumber + 1}`;
     };
+    const self = new Map<string, number>();
+    const charged = new Map<string, number>();
+    const inclusive = new Map<string, number>();
+    let busy = 0;
     profile.samples.forEach((id, i) => {
       const ms = (profile.timeDeltas[i] ?? 0) / 1000;
-      const name = byId.get(id)!.callFrame.functionName;
-      if (name === "(idle)" || name === "(program)") return;
+      if (byId.get(id)!.callFrame.functionName === "(idle)") return;
       busy += ms;
       self.set(label(id), (self.get(label(id)) ?? 0) + ms);
+      // Each function once per sample, however deep the recursion.
       const seen = new Set<string>();
       for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
         const key = label(at);
-        if (!key.includes(" node_modules/") && /\s(core|plugins|storage-drivers)\//.test(key) && !seen.has(key)) seen.add(key);
+        if (OURS.test(key)) seen.add(key);
       }
+      const deepest = [...seen][0] ?? "(no repository frame on the stack: h3, srvx, undici, Node on their own)";
+      charged.set(deepest, (charged.get(deepest) ?? 0) + ms);
       for (const key of seen) inclusive.set(key, (inclusive.get(key) ?? 0) + ms);
     });
+    const top = (map: Map<string, number>, count: number) =>
+      [...map].sort((a, b) => b[1] - a[1]).slice(0, count).map(([key, ms]) => `  ${fmt((100 * ms) / busy, 1).padStart(5)}%  ${key}`).join("\n");
+    out.push(`${file}: ${fmt(busy, 0)} ms busy\nself time:\n${top(self, 25)}`);
+    if (inclusive.size) {
+      out.push(`charged to the deepest repository function on the stack:\n${top(charged, 30)}`);
+      out.push(`inclusive time, this repository:\n${top(inclusive, 30)}`);
+    }
   }
-  const top = (map: Map<string, number>) =>
-    [...map].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([key, ms]) => `  ${fmt((100 * ms) / busy, 1).padStart(5)}%  ${key}`).join("\n");
-  return `CPU profile of the Switchyard processes (${fmt(busy, 0)} ms busy)\n\nself time:\n${top(self)}\n\ninclusive time, this repository:\n${top(inclusive)}`;
+  return out.join("\n\n");
 }

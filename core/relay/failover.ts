@@ -1,5 +1,5 @@
 import { HTTPError } from "h3";
-import { rateLimited, upstreamFailed, upstreamTimeout } from "../errors.ts";
+import { clientClosed, rateLimited, upstreamFailed, upstreamTimeout } from "../errors.ts";
 import { redactString } from "../redact.ts";
 import type { Principal } from "../types/auth.ts";
 import type { RelayOptions } from "../types/config.ts";
@@ -50,7 +50,8 @@ export async function sendWithFailover(input: FailoverInput): Promise<UpstreamAt
     try {
       response = await provider.send({ ...request, ...(accountId ? { accountId } : {}) });
     } catch (error) {
-      if (request.signal.aborted) throw error;
+      // The client left while we waited: not an upstream failure, and nothing to retry.
+      if (request.signal.aborted) throw clientClosed();
       tried.add(account.id);
       last = isTimeout(error) ? "timeout" : "server";
       continue;

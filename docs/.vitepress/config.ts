@@ -18,6 +18,7 @@ export default defineConfig({
           { text: "CLI", link: "/guide/cli" },
           { text: "Relay", link: "/guide/relay" },
           { text: "Translation", link: "/guide/translation" },
+          { text: "Benchmarks", link: "/guide/benchmarks" },
           { text: "Writing a plugin", link: "/guide/writing-a-plugin" },
           { text: "Security", link: "/guide/security" },
         ],

@@ -5,7 +5,7 @@ import { startRelay } from "./_harness.ts";
 
 // Official SDKs, unchanged, pointed at the gateway with a gateway key: every client endpoint,
 // streaming and not, against a same-dialect and a cross-dialect upstream.
-const MODELS = { same: "claude-sonnet-4-5", cross: "gpt-4o-mini" } as const;
+const MODELS = { same: "claude-haiku-4-5", cross: "gpt-4o-mini" } as const;
 const weatherTool = {
   name: "get_weather",
   description: "Weather for a city",

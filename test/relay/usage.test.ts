@@ -79,6 +79,29 @@ describe.each(storages)("usage accounting on %s", (name, storage) => {
 });
 
 describe("client disconnect", () => {
+  it("before the first byte: aborts the waiting upstream call, tries no other account, records client_aborted", async () => {
+    const relay = await startRelay({ anthropicKeys: 2 });
+    const key = await relay.createKey({ name: "gone early", limits: { concurrency: 1 } });
+    relay.anthropic.script({ stallBeforeHeadersMs: 3000 });
+    const controller = new AbortController();
+    const pending = fetch(`${relay.url}/v1/messages`, {
+      method: "POST", signal: controller.signal,
+      headers: { "x-api-key": key, "anthropic-version": "2023-06-01", "content-type": "application/json" },
+      body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 8, messages: [{ role: "user", content: "never mind" }] }),
+    }).catch((error: unknown) => error);
+    while (relay.anthropic.requests.length === 0) await new Promise((r) => setTimeout(r, 10));
+    controller.abort();
+    await pending;
+    const abortedAt = Date.now();
+    while (relay.anthropic.aborted === 0 && Date.now() - abortedAt < 1000) await new Promise((r) => setTimeout(r, 10));
+    expect(relay.anthropic.aborted).toBe(1);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(relay.anthropic.requests).toHaveLength(1); // no failover for a client that left
+    await relay.gateway.hooks.callHook("close");
+    expect((await logged(relay.gateway.storage)).map((r) => r.status)).toEqual(["client_aborted"]);
+  });
+
+
   it("aborts the upstream within 1 s, frees the slot and records client_aborted", async () => {
     const relay = await startRelay();
     const key = await relay.createKey({ name: "impatient", limits: { concurrency: 1 } });
