@@ -134,14 +134,19 @@ function createFacade(storage: Storage, driver: GatewayDriver, prefix: string): 
 
 /** Reject keys that unstorage would rewrite, so two logical keys never share one entry. */
 function assertKey(key: string): string {
+  // Most keys recur (rate windows, sessions, records): remember the ones already checked.
+  if (validKeys.has(key)) return key;
   if (typeof key !== "string" || key === "" || normalizeKey(key) !== key || hasDotSegment(key) || key.endsWith("$") || LONE_SURROGATE.test(key)) {
     throw new Error(
       `${TAG} Invalid key ${JSON.stringify(key)}: keys are non-empty \`:\`-separated segments without empty, "." or ".." segments, ` +
         "`/`, `\\`, `?`, lone surrogates or a trailing `$`; build keys from untrusted parts with storageKey()",
     );
   }
+  if (validKeys.size >= 10_000) validKeys.clear();
+  validKeys.add(key);
   return key;
 }
+const validKeys = new Set<string>();
 
 /** Canonical JSON: object keys sorted at every depth, so equal values serialize equally. */
 function serialize(value: unknown, key: string): string {

@@ -50,7 +50,7 @@ export function redisDriver(options: RedisOptions = {}): GatewayDriver {
 
   const run = async (script: string, keys: string[], args: (string | number)[]): Promise<unknown> => {
     const redis = await getClient();
-    const sha = sha1(script);
+    const sha = shaOf(script);
     try {
       return await redis.evalsha(sha, keys.length, ...keys, ...args);
     } catch (error) {
@@ -160,6 +160,14 @@ async function scan(redis: Redis, prefix: string): Promise<string[]> {
 
 function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\^-]/g, "\\$&");
+}
+
+// The scripts are a handful of constants: hash each once, not on every call.
+const shas = new Map<string, string>();
+function shaOf(script: string): string {
+  let sha = shas.get(script);
+  if (!sha) shas.set(script, (sha = sha1(script)));
+  return sha;
 }
 
 function sha1(text: string): string {

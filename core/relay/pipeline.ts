@@ -1,7 +1,7 @@
 import type { H3Event } from "h3";
 import type { Hookable } from "hookable";
 import { type NamedAuthStrategy, guardRoute } from "../auth.ts";
-import { badRequest, forbidden, notFound } from "../errors.ts";
+import { badRequest, forbidden, notFound, upstreamFailed } from "../errors.ts";
 import { matchAnyGlob, matchGlob } from "../glob.ts";
 import type { Logger } from "../logger.ts";
 import { countTokensEstimate, describeRequest, readUsage, translateRequest, translateResponse, type Usage } from "../translate/index.ts";
@@ -95,11 +95,18 @@ export async function relayMessage(event: H3Event, clientDialect: Dialect, ctx: 
       });
       return new Response(stream, { headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" } });
     }
-    const upstreamJson = (await attempt.response.json()) as Record<string, unknown>;
+    const text = await attempt.response.text();
+    let upstreamJson: Record<string, unknown>;
+    try {
+      upstreamJson = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      throw upstreamFailed(route.providerName, attempt.response.status);
+    }
     const usage = readUsage(upstreamJson, upstreamDialect);
-    const answer = translateResponse(upstreamJson, upstreamDialect, clientDialect);
+    // Same dialect: the upstream's own bytes go back; parsing was only for the usage.
+    const answer = upstreamDialect === clientDialect ? text : JSON.stringify(translateResponse(upstreamJson, upstreamDialect, clientDialect));
     settle("ok", usage, performance.now() - startedAt);
-    return Response.json(answer);
+    return new Response(answer, { headers: { "content-type": "application/json" } });
   } catch (error) {
     settle(abort.signal.aborted ? "client_aborted" : "error", ZERO_USAGE, undefined);
     throw error;

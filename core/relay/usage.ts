@@ -50,24 +50,20 @@ export function createUsageRecorder(options: { storage: GatewayStorage; flushMs:
   const instance = randomBytes(4).toString("hex");
   let seq = 0;
   let records: UsageRecord[] = [];
-  let deltas = new Map<string, { by: number; ttlMs: number }>();
+  // Failed counter writes, kept for the next flush.
+  let retry = new Map<string, { by: number; ttlMs: number }>();
   let running: Promise<void> = Promise.resolve();
   const timer = setInterval(() => void flush(), options.flushMs);
   timer.unref();
 
-  const add = (key: string, by: number, ttlMs = 0) => {
-    if (by === 0) return;
-    const current = deltas.get(key);
-    deltas.set(key, { by: (current?.by ?? 0) + by, ttlMs });
-  };
-
   function flush(): Promise<void> {
     running = running.then(async () => {
-      if (records.length === 0 && deltas.size === 0) return;
+      if (records.length === 0 && retry.size === 0) return;
       const batch = records;
-      const pending = deltas;
       records = [];
-      deltas = new Map();
+      // Counter deltas are derived here, once per flush, so `record` stays one array push.
+      const deltas = counterDeltas(batch, retry);
+      retry = new Map();
       if (batch.length) {
         const day = dayOf(batch[0]!.at);
         try {
@@ -75,14 +71,15 @@ export function createUsageRecorder(options: { storage: GatewayStorage; flushMs:
         } catch (error) {
           records = batch.concat(records);
           logger.warn(`usage log write failed; kept ${batch.length} records for the next flush: ${(error as Error).message}`);
+          for (const [key, delta] of counterDeltas(batch, new Map())) subtract(deltas, key, delta.by);
         }
       }
-      for (const [key, { by, ttlMs }] of pending) {
+      for (const [key, { by, ttlMs }] of deltas) {
+        if (by === 0) continue;
         try {
           await storage.incr(key, by, ttlMs);
         } catch {
-          const again = deltas.get(key);
-          deltas.set(key, { by: (again?.by ?? 0) + by, ttlMs });
+          add(retry, key, by, ttlMs);
         }
       }
     });
@@ -92,28 +89,6 @@ export function createUsageRecorder(options: { storage: GatewayStorage; flushMs:
   return {
     record(entry) {
       records.push(entry);
-      const day = `day:${dayOf(entry.at)}`;
-      const month = `month:${dayOf(entry.at).slice(0, 7)}`;
-      const scopes = [`provider:${storageKey(entry.provider)}`, `model:${storageKey(entry.model)}`];
-      if (entry.keyId !== undefined) scopes.push(`key:${storageKey(entry.keyId)}`);
-      if (entry.accountId !== undefined) scopes.push(`account:${storageKey(entry.provider)}:${storageKey(entry.accountId)}`);
-      const periods = [day, month];
-      for (const scope of scopes) {
-        for (const period of scope.startsWith("key:") ? [...periods, "total"] : periods) {
-          const base = `usage:${scope}:${period}`;
-          add(`${base}:requests`, 1);
-          add(`${base}:errors`, entry.status === "ok" ? 0 : 1);
-          add(`${base}:input`, entry.inputTokens);
-          add(`${base}:output`, entry.outputTokens);
-          add(`${base}:cacheWrite`, entry.cacheWriteTokens);
-          add(`${base}:cacheRead`, entry.cacheReadTokens);
-          add(`${base}:costMicros`, entry.costMicros);
-        }
-      }
-      if (entry.keyId !== undefined) {
-        const tokens = entry.inputTokens + entry.outputTokens + entry.cacheWriteTokens + entry.cacheReadTokens;
-        add(tpmCounterKey(entry.keyId, Math.floor(entry.at / 60_000)), tokens, 120_000);
-      }
     },
     flush,
     async close() {
@@ -153,6 +128,48 @@ export function keyScope(keyId: string): string {
 }
 
 // --- internal ---
+
+type Deltas = Map<string, { by: number; ttlMs: number }>;
+
+function add(deltas: Deltas, key: string, by: number, ttlMs = 0): void {
+  if (by === 0) return;
+  const current = deltas.get(key);
+  deltas.set(key, { by: (current?.by ?? 0) + by, ttlMs });
+}
+
+function subtract(deltas: Deltas, key: string, by: number): void {
+  const current = deltas.get(key);
+  if (current) current.by -= by;
+}
+
+/** Every counter a batch of records moves: per key/account/model/provider, day and month (and key total), plus tpm. */
+function counterDeltas(batch: UsageRecord[], carried: Deltas): Deltas {
+  const deltas: Deltas = new Map(carried);
+  for (const entry of batch) {
+    const day = `day:${dayOf(entry.at)}`;
+    const month = `month:${dayOf(entry.at).slice(0, 7)}`;
+    const scopes = [`provider:${storageKey(entry.provider)}`, `model:${storageKey(entry.model)}`];
+    if (entry.keyId !== undefined) scopes.push(keyScope(entry.keyId));
+    if (entry.accountId !== undefined) scopes.push(`account:${storageKey(entry.provider)}:${storageKey(entry.accountId)}`);
+    for (const scope of scopes) {
+      for (const period of scope.startsWith("key:") ? [day, month, "total"] : [day, month]) {
+        const base = `usage:${scope}:${period}`;
+        add(deltas, `${base}:requests`, 1);
+        add(deltas, `${base}:errors`, entry.status === "ok" ? 0 : 1);
+        add(deltas, `${base}:input`, entry.inputTokens);
+        add(deltas, `${base}:output`, entry.outputTokens);
+        add(deltas, `${base}:cacheWrite`, entry.cacheWriteTokens);
+        add(deltas, `${base}:cacheRead`, entry.cacheReadTokens);
+        add(deltas, `${base}:costMicros`, entry.costMicros);
+      }
+    }
+    if (entry.keyId !== undefined) {
+      const tokens = entry.inputTokens + entry.outputTokens + entry.cacheWriteTokens + entry.cacheReadTokens;
+      add(deltas, tpmCounterKey(entry.keyId, Math.floor(entry.at / 60_000)), tokens, 120_000);
+    }
+  }
+  return deltas;
+}
 
 function dayOf(epochMs: number): string {
   return new Date(epochMs).toISOString().slice(0, 10);
