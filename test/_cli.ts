@@ -7,8 +7,13 @@ export const binPath: string = join(repoRoot, "bin/switchyard.mjs");
 
 /** Run the CLI to completion; resolves with its exit code and output. */
 export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runNode([binPath, ...args], options);
+}
+
+/** Run `node <args>` to completion with plain (uncolored) output. */
+export function runNode(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [binPath, ...args], { cwd: options.cwd ?? repoRoot, env: cliEnv(options.env) });
+    const child = spawn(process.execPath, args, { cwd: options.cwd ?? repoRoot, env: cliEnv(options.env) });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));

@@ -8,6 +8,16 @@ import { type JsonObject, isRecord, unsupported } from "./canonical.ts";
  */
 export type ParameterRule = "drop" | "reject" | ((value: unknown) => "drop" | "reject");
 
+// OpenAI account-side settings (billing tier, storage, caching, safety) with no Anthropic meaning.
+const OPENAI_ACCOUNT_FIELDS = {
+  service_tier: toAnthropic("drop"),
+  store: toAnthropic("drop"),
+  metadata: toAnthropic("drop"),
+  prompt_cache_key: toAnthropic("drop"),
+  prompt_cache_retention: toAnthropic("drop"),
+  safety_identifier: toAnthropic("drop"),
+};
+
 /**
  * Per client dialect, per parameter, per upstream dialect: the parameters that do not map.
  * Parameters not listed here are either translated (see docs/guide/translation.md) or, when
@@ -44,12 +54,7 @@ export const PARAMETER_RULES: Readonly<Record<Dialect, Readonly<Record<string, P
     response_format: { "anthropic-messages": (v) => (isRecord(v) && v.type !== "text" ? "reject" : "drop") },
     reasoning_effort: toAnthropic("drop"),
     verbosity: toAnthropic("drop"),
-    service_tier: toAnthropic("drop"),
-    store: toAnthropic("drop"),
-    metadata: toAnthropic("drop"),
-    prompt_cache_key: toAnthropic("drop"),
-    prompt_cache_retention: toAnthropic("drop"),
-    safety_identifier: toAnthropic("drop"),
+    ...OPENAI_ACCOUNT_FIELDS,
   },
   "openai-responses": {
     previous_response_id: notResponses("reject"),
@@ -63,12 +68,7 @@ export const PARAMETER_RULES: Readonly<Record<Dialect, Readonly<Record<string, P
     stream_options: notResponses("drop"),
     text: { "anthropic-messages": (v) => (isRecord(v) && isRecord(v.format) && v.format.type !== "text" ? "reject" : "drop") },
     reasoning: toAnthropic("drop"),
-    service_tier: toAnthropic("drop"),
-    store: toAnthropic("drop"),
-    metadata: toAnthropic("drop"),
-    prompt_cache_key: toAnthropic("drop"),
-    prompt_cache_retention: toAnthropic("drop"),
-    safety_identifier: toAnthropic("drop"),
+    ...OPENAI_ACCOUNT_FIELDS,
   },
 };
 

@@ -1,20 +1,9 @@
-import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { repoRoot } from "../_tmp.ts";
+import { runNode } from "../_cli.ts";
 
-/** Run `npm run demo -- --once` the way npm does, without npm in between. */
+/** Run `npm run demo -- --once` the way npm does, without npm in between (plain output). */
 function runDemoOnce(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    // No colors, so the lines can be matched as printed.
-    const env = { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" };
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/demo.ts", "--once"], { cwd: repoRoot, env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runNode(["--import", "tsx", "scripts/demo.ts", "--once"]);
 }
 
 describe("npm run demo -- --once", () => {
