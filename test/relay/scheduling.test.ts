@@ -124,6 +124,16 @@ describe("scheduling", () => {
     expect(relay.anthropic.requests).toHaveLength(2); // cooling accounts are not even tried
   });
 
+  it("never follows an upstream redirect: the request fails over and the target sees nothing", async () => {
+    const relay = await startRelay({ anthropicKeys: 1 });
+    const key = await relay.createKey();
+    relay.anthropic.script({ redirectTo: `${relay.openai.url}/v1/messages` });
+    const { res, text } = await ask(relay, key);
+    expect(res.status).toBe(502);
+    expect(JSON.parse(text)).toMatchObject({ type: "error", error: { type: "api_error" } });
+    expect(relay.openai.requests).toHaveLength(0);
+  });
+
   it("disables an account whose key the upstream refuses and serves from the others", async () => {
     const relay = await startRelay({ anthropicKeys: 2 });
     const key = await relay.createKey();
