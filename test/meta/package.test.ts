@@ -103,6 +103,29 @@ describe("repository rules", () => {
     }
   });
 
+  it("every outbound call goes through core/http-client.ts (no other fetch, undici, http.request or net.connect)", () => {
+    const outbound = [
+      /(?<![.\w])fetch\((?![A-Za-z_]\w*\??:)/, // a call to global fetch (not a method declaration)
+      /from\s+["']undici["']/,
+      /from\s+["']node:(http|https|net|tls)["']/,
+      /\b(http|https)\.(request|get)\(/,
+      /\bnet\.connect\(|\bcreateConnection\(/,
+    ];
+    const allowed = new Map([
+      ["core/http-client.ts", outbound], // the guarded client itself
+      ["core/server.ts", [/from\s+["']node:(http|https|net|tls)["']/]], // the inbound server, type import
+      ["plugins/auth/api-key/cidr.ts", [/from\s+["']node:(http|https|net|tls)["']/]], // isIPv4/isIPv6 only
+    ]);
+    for (const file of walk(["core", "plugins", "storage-drivers"])) {
+      const rel = file.slice(repoRoot.length + 1);
+      const source = readFileSync(file, "utf8");
+      for (const pattern of outbound) {
+        if ((allowed.get(rel) ?? []).some((a) => a.source === pattern.source)) continue;
+        expect(pattern.test(source), `${rel} makes outbound calls outside the guarded client (${pattern})`).toBe(false);
+      }
+    }
+  });
+
   it("no file under core/, plugins/ or storage-drivers/ writes to the console directly", () => {
     for (const file of walk(["core", "plugins", "storage-drivers"])) {
       const source = readFileSync(file, "utf8");
