@@ -30,7 +30,7 @@ export function toAuthRequest(event: H3Event): AuthRequest {
     method: event.req.method,
     url: getRequestURL(event),
     headers: event.req.headers,
-    ip: getRequestIP(event),
+    ip: event.context.clientIp ?? getRequestIP(event),
   };
 }
 

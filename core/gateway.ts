@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { H3, bodyLimit } from "h3";
+import { H3, bodyLimit, getRequestIP } from "h3";
 import { createHooks, type Hookable } from "hookable";
 import { resolve } from "pathe";
 import { type NamedAuthStrategy, guardRoute } from "./auth.ts";
+import { clientIp } from "./client-ip.ts";
 import { type HttpClient, createHttpClient } from "./http-client.ts";
 import { resolveGatewayConfig } from "./config/resolve.ts";
 import { SecretKeyMismatchError, createKeyIdCheck } from "./key-id-check.ts";
@@ -100,6 +101,7 @@ export async function createGateway(input: GatewayConfig | ResolvedGatewayConfig
       event.context.requestId = requestId;
       event.context.startedAt = performance.now();
       event.res.headers.set("x-request-id", requestId);
+      event.context.clientIp = clientIp(getRequestIP(event), event.req.headers.get("x-forwarded-for"), config.server.trustedProxies);
       return hooks.callHook("request", { requestId, method: event.req.method, path: event.url.pathname });
     },
     onResponse(response, event) {

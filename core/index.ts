@@ -38,6 +38,7 @@ export {
   type KeyAccounts,
   type KeyInput,
 } from "./key-accounts.ts";
+export { ipAllowed, parseCidr, type Cidr } from "./cidr.ts";
 export { createHttpClient, type HttpClient, type HttpClientOptions, type HttpRequestInit } from "./http-client.ts";
 export { CORE_VERSION } from "./version.ts";
 export type * from "./types/auth.ts";

@@ -13,6 +13,7 @@ export const GatewayDefaults: {
     port: 8787,
     readyTimeoutMs: 1000,
     bodyLimitBytes: 32 * 1024 * 1024,
+    trustedProxies: [],
   },
   storage: { driver: "fs", base: ".data" },
   logging: { level: "info", format: "pretty" },

@@ -13,6 +13,11 @@ export interface ServerOptions {
   readyTimeoutMs: number;
   /** Largest request body accepted, in bytes. Default 32 MiB (Anthropic's own limit). */
   bodyLimitBytes: number;
+  /**
+   * CIDR ranges of reverse proxies whose `X-Forwarded-For` is believed (e.g. `["127.0.0.1/32"]`
+   * behind a local nginx). Default `[]`: the socket address is the client.
+   */
+  trustedProxies: string[];
 }
 
 /** Price of one model in USD per million tokens. */

@@ -6,6 +6,8 @@ declare module "h3" {
     requestId?: string;
     /** `performance.now()` when the request arrived, for the `response` hook's duration. */
     startedAt?: number;
+    /** The client's address after the trusted-proxy rules (`server.trustedProxies`). */
+    clientIp?: string;
     /** Set when an auth strategy recognised the caller. */
     principal?: Principal;
   }

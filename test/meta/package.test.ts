@@ -29,10 +29,12 @@ describe("public API", () => {
         "errorDialectFor",
         "forbidden",
         "formatErrorBody",
+        "ipAllowed",
         "loadGatewayConfig",
         "notFound",
         "overloaded",
         "parseBaseURL",
+        "parseCidr",
         "parseKeys",
         "parseModels",
         "rateLimited",
@@ -114,7 +116,7 @@ describe("repository rules", () => {
     const allowed = new Map([
       ["core/http-client.ts", outbound], // the guarded client itself
       ["core/server.ts", [/from\s+["']node:(http|https|net|tls)["']/]], // the inbound server, type import
-      ["plugins/auth/api-key/cidr.ts", [/from\s+["']node:(http|https|net|tls)["']/]], // isIPv4/isIPv6 only
+      ["core/cidr.ts", [/from\s+["']node:(http|https|net|tls)["']/]], // isIPv4/isIPv6 only
     ]);
     for (const file of walk(["core", "plugins", "storage-drivers"])) {
       const rel = file.slice(repoRoot.length + 1);

@@ -1,4 +1,5 @@
 import type { ServerOptions } from "../../types/config.ts";
+import { parseCidr } from "../../cidr.ts";
 import { GatewayDefaults } from "../defaults.ts";
 import { type ConfigIssues, checkKnownKeys, isRecord, join } from "../issues.ts";
 
@@ -18,7 +19,15 @@ export function resolveServerOptions(input: unknown, issues: ConfigIssues): Serv
   checkInteger(issues, join("server", "port"), server.port, 0, 65_535);
   checkInteger(issues, join("server", "readyTimeoutMs"), server.readyTimeoutMs, 1, 60_000);
   checkInteger(issues, join("server", "bodyLimitBytes"), server.bodyLimitBytes, 1024, 1024 ** 3);
-  return server;
+  if (!Array.isArray(server.trustedProxies)) {
+    issues.add("server.trustedProxies", "an array of CIDR ranges", server.trustedProxies);
+  } else {
+    server.trustedProxies.forEach((range, i) => {
+      const parsed = parseCidr(range);
+      if (typeof parsed === "string") issues.add(join(join("server", "trustedProxies"), i), `a CIDR range (${parsed})`, range);
+    });
+  }
+  return { ...server, trustedProxies: Array.isArray(server.trustedProxies) ? [...server.trustedProxies] : [] };
 }
 
 /** Report `value` unless it is an integer in `[min, max]`. */

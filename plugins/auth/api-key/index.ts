@@ -1,5 +1,4 @@
-import { type AuthRequest, type Principal, defineAuth, forbidden } from "switchyard";
-import { ipAllowed } from "./cidr.ts";
+import { type AuthRequest, type Principal, defineAuth, forbidden, ipAllowed } from "switchyard";
 import { keysCommand } from "./commands.ts";
 import { HASH_PURPOSE, KEY_SHAPE, type StoredKey, createKeyStore, isUsable } from "./keys.ts";
 import { addAdminRoutes } from "./routes.ts";

@@ -1,5 +1,4 @@
-import { type ClientLimits, badRequest } from "switchyard";
-import { parseCidr } from "./cidr.ts";
+import { type ClientLimits, badRequest, parseCidr } from "switchyard";
 import type { CreateKeyInput, UpdateKeyInput } from "./types.ts";
 
 /**

@@ -3,7 +3,7 @@ import { fc, test as propTest } from "@fast-check/vitest";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type AuthRequest, type GatewayConfig, defineAuth, startServer } from "../../../core/index.ts";
 import { type ApiKeyOptions, type ApiKeyStrategy, apiKey } from "../../../plugins/auth/api-key/index.ts";
-import { ipAllowed, parseCidr } from "../../../plugins/auth/api-key/cidr.ts";
+import { ipAllowed, parseCidr } from "../../../core/cidr.ts";
 import { runCli } from "../../_cli.ts";
 import { setupGateway, testSecret } from "../../_setup.ts";
 import { type TempProject, createTempProject } from "../../_tmp.ts";
