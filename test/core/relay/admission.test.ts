@@ -55,6 +55,16 @@ describe("admit", () => {
     await (await admit(s, p, relay)).release();
   });
 
+  it("gives back the slot it took when another limit refuses the request", async () => {
+    const s = await store();
+    const p = principal({ rpm: 1, concurrency: 1 });
+    const now = Date.parse("2026-11-22T12:00:10Z");
+    await (await admit(s, p, relay, now)).release();
+    const refused = await refusal(admit(s, p, relay, now));
+    expect(refused.message).toContain("requests per minute (1)"); // rpm is named, not concurrency
+    expect(await s.acquire(`relay:slot:${p.id}:0`, 1000)).not.toBeNull(); // the slot is free again
+  });
+
   it("counts requests per minute in a fixed window and names the limit", async () => {
     const s = await store();
     const p = principal({ rpm: 3 });
