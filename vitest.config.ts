@@ -6,6 +6,7 @@ const ci = process.env.CI === "true" || process.env.CI === "1";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    globalSetup: ["test/_global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     reporters: ci ? ["default", "json"] : ["default"],

@@ -8,24 +8,17 @@ export const redisUrl: string = process.env.REDIS_URL ?? "redis://127.0.0.1:6379
 /** True when Redis answered a PING within 500 ms when this module loaded. */
 export const redisAvailable: boolean = await probe(redisUrl, 500);
 
-const ci = process.env.CI === "true" || process.env.CI === "1";
-
 /**
- * `describe` for suites that need Redis. Without Redis: skipped with a notice locally, and
- * a failing test in CI (`CI=true|1`), so a CI without Redis can never pass silently.
+ * `describe` for suites that need Redis. The global setup starts one when none answers, so
+ * a missing Redis here is a real failure (a test that says where it looked), never a skip.
  */
 export function describeRedis(name: string, fn: () => void): void {
   if (redisAvailable) return void describe(name, fn);
-  const where = redactUrl(redisUrl);
-  if (ci) {
-    return void describe(name, () => {
-      it("has a Redis server", () => {
-        throw new Error(`Redis required in CI at ${where} (set REDIS_URL or start redis-server)`);
-      });
+  describe(name, () => {
+    it("has a Redis server", () => {
+      throw new Error(`Redis required at ${redactUrl(redisUrl)}: start redis-server or set REDIS_URL`);
     });
-  }
-  console.warn(`[switchyard] Redis not reachable at ${where}; skipping "${name}" (set REDIS_URL to run it)`);
-  describe.skip(name, fn);
+  });
 }
 
 // --- internal ---
