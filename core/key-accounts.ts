@@ -1,5 +1,6 @@
 // Helpers for providers whose accounts are static API keys (anthropic-api, openai-compatible,
 // third-party ones): option parsing and the account pool over the plugin's storage.
+import { ConfigIssues, describeValue } from "./config/issues.ts";
 import { overloaded } from "./errors.ts";
 import { registerSecret } from "./redact.ts";
 import { storageKey } from "./storage.ts";
@@ -36,15 +37,13 @@ export interface KeyAccounts {
   pick(accountId: string | undefined): Promise<KeyAccount>;
 }
 
-/** Option problems, collected and thrown once as `[switchyard] [plugin:<name>] …`. */
-export class OptionProblems {
-  readonly lines: string[] = [];
-  /** Record `<path>: expected <what>, got <safe description>`. */
-  add(path: string, expected: string, got: string): void {
-    this.lines.push(`${path}: expected ${expected}, got ${got}`);
-  }
+/**
+ * A plugin's option problems: the core's `ConfigIssues` (same `path: expected …, got …` lines),
+ * thrown once as `[switchyard] [plugin:<name>] …` with a fix hint.
+ */
+export class OptionProblems extends ConfigIssues {
   /** Throw one error listing every problem, if there is any. */
-  throwIfAny(plugin: string): void {
+  override throwIfAny(plugin = "unknown"): void {
     if (this.lines.length === 0) return;
     const list = this.lines.map((line) => `  ${line}`).join("\n");
     throw new Error(`[switchyard] [plugin:${plugin}] ${this.lines.length} problem(s) in the options:\n${list}\nFix them where the provider is listed in gateway.config.ts.`);
@@ -54,14 +53,14 @@ export class OptionProblems {
 /** Report option keys that are not in `known` (a typo such as `baseUrl` must not fall back to a default). */
 export function checkKnownOptions(options: object, known: readonly string[], problems: OptionProblems): void {
   for (const key of Object.keys(options)) {
-    if (!known.includes(key)) problems.add(key, `one of ${known.join(", ")}`, "an unknown option");
+    if (!known.includes(key)) problems.addText(key, `one of ${known.join(", ")}`, "an unknown option");
   }
 }
 
 /** Validate `keys` into accounts and register every key with the redactor. */
 export function parseKeys(value: unknown, problems: OptionProblems): KeyAccount[] {
   if (!Array.isArray(value) || value.length === 0) {
-    problems.add("keys", "a non-empty array of API keys", Array.isArray(value) ? "an empty array" : describe(value));
+    problems.addText("keys", "a non-empty array of API keys", Array.isArray(value) ? "an empty array" : describeValue(value));
     return [];
   }
   const accounts: KeyAccount[] = [];
@@ -72,24 +71,24 @@ export function parseKeys(value: unknown, problems: OptionProblems): KeyAccount[
     const keyPath = typeof entry === "object" && entry !== null ? `${path}.key` : path;
     const key = item.key;
     if (typeof key !== "string" || key === "") {
-      problems.add(keyPath, "a non-empty API key", key === undefined ? "nothing (is the environment variable set?)" : key === "" ? "an empty string" : describe(key, true));
+      problems.addText(keyPath, "a non-empty API key", key === undefined ? "nothing (is the environment variable set?)" : key === "" ? "an empty string" : describeValue(key, true));
       continue;
     }
     registerSecret(key);
     if (/[\s\p{Cc}]/u.test(key)) {
-      problems.add(keyPath, "a key without spaces, line breaks or control characters", "a string with some (value hidden)");
+      problems.addText(keyPath, "a key without spaces, line breaks or control characters", "a string with some (value hidden)");
       continue;
     }
     const id = item.id ?? `key-${index + 1}`;
-    if (typeof id !== "string" || !ID_RE.test(id)) problems.add(`${path}.id`, "letters, digits, '.', '_' or '-' (at most 64)", describe(id));
-    if (item.name !== undefined && (typeof item.name !== "string" || item.name === "")) problems.add(`${path}.name`, "a non-empty string", describe(item.name));
+    if (typeof id !== "string" || !ID_RE.test(id)) problems.addText(`${path}.id`, "letters, digits, '.', '_' or '-' (at most 64)", describeValue(id));
+    if (item.name !== undefined && (typeof item.name !== "string" || item.name === "")) problems.addText(`${path}.name`, "a non-empty string", describeValue(item.name));
     if (item.priority !== undefined && (typeof item.priority !== "number" || !Number.isFinite(item.priority))) {
-      problems.add(`${path}.priority`, "a finite number", describe(item.priority));
+      problems.addText(`${path}.priority`, "a finite number", describeValue(item.priority));
     }
     const first = seen.get(key);
-    if (first !== undefined) problems.add(keyPath, "each key once", `the same key as keys[${first}]`);
+    if (first !== undefined) problems.addText(keyPath, "each key once", `the same key as keys[${first}]`);
     seen.set(key, index);
-    if (accounts.some((a) => a.id === String(id))) problems.add(`${path}.id`, "a unique account id", `${describe(id)} again`);
+    if (accounts.some((a) => a.id === String(id))) problems.addText(`${path}.id`, "a unique account id", `${describeValue(id)} again`);
     const priority = typeof item.priority === "number" ? { priority: item.priority } : {};
     accounts.push({ id: String(id), name: typeof item.name === "string" ? item.name : String(id), key, ...priority });
   }
@@ -106,19 +105,19 @@ export function parseBaseURL(value: unknown, allowInsecureHttp: unknown, problem
   try {
     url = new URL(String(value));
   } catch {
-    problems.add("baseURL", expected, typeof value === "string" ? "a string that is not a URL" : describe(value));
+    problems.addText("baseURL", expected, typeof value === "string" ? "a string that is not a URL" : describeValue(value));
     return "";
   }
   // Never echo a query, fragment or userinfo: they may carry a key.
   const shown = JSON.stringify(`${url.protocol}//${url.host}${url.pathname}`);
   if (typeof value !== "string" || !["http:", "https:"].includes(url.protocol)) {
-    problems.add("baseURL", expected, typeof value === "string" ? `a URL with protocol ${url.protocol}` : describe(value));
+    problems.addText("baseURL", expected, typeof value === "string" ? `a URL with protocol ${url.protocol}` : describeValue(value));
   } else if (url.username || url.password || url.search || url.hash) {
-    problems.add("baseURL", expected, `${shown} with credentials, a query or a fragment (hidden)`);
+    problems.addText("baseURL", expected, `${shown} with credentials, a query or a fragment (hidden)`);
   } else if (url.protocol === "http:" && !LOOPBACK.test(url.hostname) && allowInsecureHttp !== true) {
-    problems.add("baseURL", "https (plain http only to a loopback host, or with allowInsecureHttp: true)", shown);
+    problems.addText("baseURL", "https (plain http only to a loopback host, or with allowInsecureHttp: true)", shown);
   }
-  if (allowInsecureHttp !== undefined && typeof allowInsecureHttp !== "boolean") problems.add("allowInsecureHttp", "a boolean", describe(allowInsecureHttp));
+  if (allowInsecureHttp !== undefined && typeof allowInsecureHttp !== "boolean") problems.addText("allowInsecureHttp", "a boolean", describeValue(allowInsecureHttp));
   return url.href.replace(/\/+$/, "");
 }
 
@@ -126,7 +125,7 @@ export function parseBaseURL(value: unknown, allowInsecureHttp: unknown, problem
 export function parseModels(value: unknown, fallback: readonly string[], problems: OptionProblems): string[] {
   if (value === undefined) return [...fallback];
   if (!Array.isArray(value) || value.some((m) => typeof m !== "string" || m === "")) {
-    problems.add("models", "an array of model ids", describe(value));
+    problems.addText("models", "an array of model ids", describeValue(value));
     return [];
   }
   return [...(value as string[])];
@@ -200,11 +199,3 @@ const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 // Another instance's auth failure shows here within this long; our own at once.
 const CACHE_MS = 1000;
 
-function describe(value: unknown, secret = false): string {
-  if (value === undefined) return "nothing";
-  if (value === null) return "null";
-  if (secret) return `a ${typeof value} (value hidden)`;
-  if (typeof value === "string") return value.length > 60 ? `${JSON.stringify(value.slice(0, 60))}…` : JSON.stringify(value);
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
-  return Array.isArray(value) ? `an array of ${value.length}` : `a ${typeof value}`;
-}

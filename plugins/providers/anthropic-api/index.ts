@@ -51,7 +51,7 @@ export const anthropicApi = defineProvider<AnthropicApiOptions>({
     const keys = parseKeys(options.keys, problems);
     const baseURL = parseBaseURL(options.baseURL ?? DEFAULT_BASE_URL, options.allowInsecureHttp, problems);
     const version = options.anthropicVersion ?? DEFAULT_VERSION;
-    if (typeof version !== "string" || !/^[\x21-\x7e]+$/.test(version)) problems.add("anthropicVersion", 'a version such as "2023-06-01"', JSON.stringify(version));
+    if (typeof version !== "string" || !/^[\x21-\x7e]+$/.test(version)) problems.addText("anthropicVersion", 'a version such as "2023-06-01"', JSON.stringify(version));
     const models = parseModels(options.models, DEFAULT_ANTHROPIC_MODELS, problems);
     problems.throwIfAny(ctx.name);
     if (options.allowInsecureHttp && baseURL.startsWith("http:")) ctx.logger.warn(`sending API keys over plain http to ${baseURL} (allowInsecureHttp)`);

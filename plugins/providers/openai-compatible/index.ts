@@ -32,7 +32,7 @@ export const openaiCompatibleProvider = defineProvider<OpenAICompatibleOptions>(
   setup(ctx, options) {
     const problems = new OptionProblems();
     checkKnownOptions(options, KNOWN_OPTIONS, problems);
-    if (options.baseURL === undefined) problems.add("baseURL", "the API base URL, e.g. https://api.openai.com/v1", "nothing");
+    if (options.baseURL === undefined) problems.addText("baseURL", "the API base URL, e.g. https://api.openai.com/v1", "nothing");
     const baseURL = options.baseURL === undefined ? "" : parseBaseURL(options.baseURL, options.allowInsecureHttp, problems);
     const keys = parseKeys(options.keys, problems);
     const models = parseModels(options.models, [], problems);
@@ -72,22 +72,22 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 function parseDialects(value: unknown, problems: OptionProblems): OpenAICompatibleDialect[] {
   if (value === undefined) return ["openai-chat"];
   const valid = Array.isArray(value) && value.length > 0 && value.every((d) => Object.hasOwn(PATHS, d)) && new Set(value).size === value.length;
-  if (!valid) problems.add("dialects", 'a non-empty list of "openai-chat" and/or "openai-responses", each once', JSON.stringify(value) ?? String(value));
+  if (!valid) problems.addText("dialects", 'a non-empty list of "openai-chat" and/or "openai-responses", each once', JSON.stringify(value) ?? String(value));
   return valid ? (value as OpenAICompatibleDialect[]) : [];
 }
 
 function parseHeaders(value: unknown, problems: OptionProblems): Array<[string, string]> {
   if (value === undefined) return [];
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    problems.add("headers", "an object of header names to string values", Array.isArray(value) ? "an array" : typeof value);
+    problems.addText("headers", "an object of header names to string values", Array.isArray(value) ? "an array" : typeof value);
     return [];
   }
   const out: Array<[string, string]> = [];
   for (const [name, text] of Object.entries(value)) {
-    if (!TOKEN.test(name)) problems.add(`headers.${name}`, "a valid header name", "an invalid one");
-    else if (RESERVED.has(name.toLowerCase())) problems.add(`headers.${name}`, "a header the provider does not set itself", "a reserved header");
+    if (!TOKEN.test(name)) problems.addText(`headers.${name}`, "a valid header name", "an invalid one");
+    else if (RESERVED.has(name.toLowerCase())) problems.addText(`headers.${name}`, "a header the provider does not set itself", "a reserved header");
     // Values are not echoed: a static header may carry a secret.
-    else if (typeof text !== "string" || !/^[\t\x20-\x7e\x80-\xff]*$/.test(text)) problems.add(`headers.${name}`, "a string without line breaks or control characters", "something else (value hidden)");
+    else if (typeof text !== "string" || !/^[\t\x20-\x7e\x80-\xff]*$/.test(text)) problems.addText(`headers.${name}`, "a string without line breaks or control characters", "something else (value hidden)");
     else out.push([name, text]);
   }
   return out;
