@@ -124,8 +124,9 @@ export async function countTokens(event: H3Event, ctx: RelayContext): Promise<Re
   if (principal.models && !matchAnyGlob(principal.models, model)) throw forbidden(`This key may not use the model ${model}`);
   const route = resolveRoute(ctx, model);
   if (route.provider.countTokens && route.provider.dialects.includes("anthropic-messages")) {
+    // The scheduler's pick, so a cooling or disabled account is not asked either.
     const accounts = route.provider.accounts ? await route.provider.accounts.list() : [];
-    const account = accounts.find((a) => a.status === "active");
+    const account = await ctx.scheduler.pick({ provider: route.providerName, accounts, dedicated: principal.accounts, exclude: new Set() });
     const response = await route.provider.countTokens({
       requestId: event.context.requestId ?? "unknown", dialect: "anthropic-messages", model: route.upstreamModel,
       body: { ...body, model: route.upstreamModel }, stream: false, headers: forwardableHeaders(event), signal: event.req.signal ?? new AbortController().signal,

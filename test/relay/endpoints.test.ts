@@ -61,6 +61,26 @@ describe("client endpoints", () => {
     expect(relay.openai.requests).toHaveLength(0);
   });
 
+  it("counts tokens on an account the scheduler would pick: never a cooling one", async () => {
+    const relay = await startRelay({ anthropicKeys: 2 });
+    const key = await relay.createKey();
+    relay.anthropic.script({ status: 429, headers: { "retry-after": "60" } });
+    const first = await fetch(`${relay.url}/v1/messages`, {
+      method: "POST", headers: { ...json, "x-api-key": key, "anthropic-version": "2023-06-01" },
+      body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 8, messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(first.status).toBe(200); // key-1 answered 429 and cools; key-2 served
+    const cooled = relay.anthropic.requests[0]!.headers["x-api-key"];
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${relay.url}/v1/messages/count_tokens`, {
+        method: "POST", headers: { ...json, "x-api-key": key, "anthropic-version": "2023-06-01" },
+        body: JSON.stringify({ model: "claude-sonnet-4-5", messages: [{ role: "user", content: "count" }] }),
+      });
+      expect(res.status).toBe(200);
+      expect(relay.anthropic.requests.at(-1)!.headers["x-api-key"]).not.toBe(cooled);
+    }
+  });
+
   it("sends a Chat client the usage chunk only when it asked for one, whatever the upstream", async () => {
     const relay = await startRelay();
     const key = await relay.createKey();
