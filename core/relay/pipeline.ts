@@ -39,8 +39,8 @@ export async function requireClient(event: H3Event, ctx: RelayContext): Promise<
 /**
  * The hot path: authenticate → parse → check the model → admit → route → translate →
  * send with failover → stream or answer → account. The concurrency slot is held until the
- * response (or stream) ends and exactly one usage record is written per request that
- * reached an upstream.
+ * response (or stream) ends and exactly one usage record is written per admitted request
+ * (also when it then fails, e.g. every account cooling).
  */
 export async function relayMessage(event: H3Event, clientDialect: Dialect, ctx: RelayContext): Promise<Response> {
   const startedAt = performance.now();
