@@ -2,12 +2,13 @@ import { randomBytes } from "node:crypto";
 import { H3, bodyLimit, getRequestIP } from "h3";
 import { createHooks, type Hookable } from "hookable";
 import { resolve } from "pathe";
-import { type NamedAuthStrategy, guardRoute } from "./auth.ts";
+import type { NamedAuthStrategy } from "./auth.ts";
 import { clientIp } from "./client-ip.ts";
 import { type HttpClient, createHttpClient } from "./http-client.ts";
 import { resolveGatewayConfig } from "./config/resolve.ts";
 import { SecretKeyMismatchError, createKeyIdCheck } from "./key-id-check.ts";
 import { errorDialectFor, toErrorResponse } from "./errors.ts";
+import { createPluginJobs } from "./jobs.ts";
 import { type Logger, createLogger } from "./logger.ts";
 import { type PreparedPlugin, preparePlugins } from "./plugin-host.ts";
 import { type SecretBox, createSecretBox } from "./secret-box.ts";
@@ -17,6 +18,11 @@ import { registerRelayRoutes } from "./relay/routes.ts";
 import { createScheduler } from "./relay/scheduler.ts";
 import { createUsageRecorder } from "./relay/usage.ts";
 import { registerHealthRoutes } from "./routes/health.ts";
+import { addGuardedRoute } from "./routes/guarded.ts";
+import { type AccountsService, createAccountsService } from "./admin/accounts.ts";
+import { registerAdminRoutes } from "./admin/routes.ts";
+import { adminTokenStrategy } from "./admin/token.ts";
+import { accountsCommand } from "./cli/accounts.ts";
 import type { GatewayConfig, ResolvedGatewayConfig } from "./types/config.ts";
 import type { GatewayHooks } from "./types/hooks.ts";
 import type { GatewayPlugin, PluginCommand, PluginContext, PluginRoute, RouteAccess, RouteMethod } from "./types/plugin.ts";
@@ -31,6 +37,8 @@ export interface CreateGatewayOptions {
   logger?: Logger;
   /** Environment for secrets and overrides. Default `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /** Clock for plugins' expiry decisions (`ctx.now()`). Default `Date.now`. */
+  now?: () => number;
 }
 
 /** A route as registered, for enumeration (admin listings, guard tests). */
@@ -57,6 +65,8 @@ export interface Gateway {
   commands: PluginCommand[];
   /** The outbound HTTP client plugins use. */
   http: HttpClient;
+  /** Provider accounts across providers (admin API and `switchyard accounts`). */
+  accounts: AccountsService;
   /** Answer a fetch `Request` (what the Node server and tests call). */
   fetch(request: Request): Promise<Response>;
   /** Run `close` hooks and release storage. Idempotent. */
@@ -72,6 +82,8 @@ export async function createGateway(input: GatewayConfig | ResolvedGatewayConfig
   const config = isResolved(input) ? input : resolveGatewayConfig(input, { env });
   const logger = options.logger ?? createLogger({ level: config.logging.level, json: config.logging.format === "json" });
   const prepared = await preparePlugins(config);
+  // The opt-in admin token is asked first: it is an exact match or nothing.
+  const adminToken = adminTokenStrategy(env.SWITCHYARD_ADMIN_TOKEN);
   const storageOptions = absoluteStorage(config.storage, config.rootDir);
   const { key, source } = await resolveSecretKey({ env, production: env.NODE_ENV === "production", dataDir: resolve(config.rootDir, ".data") });
   if (source === "generated") logger.warn("SWITCHYARD_SECRET is not set: generated a development key in .data/secret.key (set it in production)");
@@ -91,7 +103,7 @@ export async function createGateway(input: GatewayConfig | ResolvedGatewayConfig
   const commands: PluginCommand[] = [];
   const http = createHttpClient();
   const providers = new Map<string, Provider>();
-  const auth: NamedAuthStrategy[] = [];
+  const auth: NamedAuthStrategy[] = adminToken ? [adminToken] : [];
 
   const app = new H3({
     // h3 would print unhandled errors with console.error, past the redacting logger.
@@ -124,6 +136,7 @@ export async function createGateway(input: GatewayConfig | ResolvedGatewayConfig
   let closed = false;
   const gateway: Gateway = {
     app, config, storage, hooks, logger, secrets, providers, auth, routes, commands, http,
+    accounts: createAccountsService(providers, { coolingUntil: async () => 0 }),
     fetch: (request) => Promise.resolve(app.fetch(request)),
     async close() {
       if (closed) return;
@@ -135,14 +148,18 @@ export async function createGateway(input: GatewayConfig | ResolvedGatewayConfig
   };
   try {
     for (const entry of prepared) {
-      const capability = await setupPlugin(entry, { gateway, env });
+      const capability = await setupPlugin(entry, { gateway, now: options.now ?? Date.now });
       if (entry.plugin.kind === "provider") providers.set(entry.plugin.name, capability as Provider);
       if (entry.plugin.kind === "auth") auth.push({ name: entry.plugin.name, strategy: capability as NamedAuthStrategy["strategy"] });
     }
     const usage = createUsageRecorder({ storage, flushMs: config.relay.usageFlushMs, logger });
     hooks.hook("close", () => usage.close());
-    const relay = { config, storage, providers, auth, hooks, logger, usage, scheduler: createScheduler(storage, config.relay) };
+    const scheduler = createScheduler(storage, config.relay);
+    const relay = { config, storage, providers, auth, hooks, logger, usage, scheduler };
     registerRelayRoutes(app, relay, routes);
+    gateway.accounts = createAccountsService(providers, scheduler);
+    registerAdminRoutes(gateway, gateway.accounts);
+    commands.push(accountsCommand(gateway.accounts));
     await hooks.callHook("ready");
   } catch (error) {
     await gateway.close();
@@ -164,19 +181,25 @@ function absoluteStorage(storage: StorageOptions, rootDir: string): StorageOptio
   return storage;
 }
 
-async function setupPlugin(entry: PreparedPlugin, { gateway }: { gateway: Gateway; env: NodeJS.ProcessEnv }): Promise<unknown> {
+async function setupPlugin(entry: PreparedPlugin, { gateway, now }: { gateway: Gateway; now: () => number }): Promise<unknown> {
   const { plugin } = entry;
+  const logger = gateway.logger.withTag(`plugin:${plugin.name}`);
+  const storage = gateway.storage.withPrefix(`plugins:${plugin.name}`);
+  const jobs = createPluginJobs(storage, logger);
+  gateway.hooks.hook("close", () => jobs.stop());
   const ctx: PluginContext = {
     name: plugin.name,
     config: gateway.config,
-    logger: gateway.logger.withTag(`plugin:${plugin.name}`),
-    storage: gateway.storage.withPrefix(`plugins:${plugin.name}`),
+    logger,
+    storage,
     hooks: gateway.hooks,
     secrets: gateway.secrets.withScope(`plugin:${plugin.name}`),
     routes: { add: (route) => mountPluginRoute(gateway, plugin, route) },
     commands: { add: (command) => void gateway.commands.push(command) },
     http: gateway.http,
     coreVersion: CORE_VERSION,
+    now,
+    jobs: { every: jobs.every },
   };
   try {
     return await plugin.setup(ctx);
@@ -189,14 +212,5 @@ function mountPluginRoute(gateway: Gateway, plugin: GatewayPlugin, route: Plugin
   const where = `[switchyard] [plugin:${plugin.name}] route ${route.method} ${route.path}`;
   if (!route.path.startsWith("/") || route.path.includes("..")) throw new Error(`${where}: the path must start with "/" and have no ".." segment`);
   if (!["public", "client", "user", "admin", "root"].includes(route.access)) throw new Error(`${where}: access must be set (public, client, user, admin or root)`);
-  const path = `/plugins/${plugin.name}${route.path === "/" ? "" : route.path}`;
-  const { access, handler } = route;
-  gateway.app.on(route.method, path, async function pluginRoute(event) {
-    const known = event.context.principal;
-    await guardRoute(event, access, gateway.auth);
-    const principal = event.context.principal;
-    if (principal && !known) await gateway.hooks.callHook("auth:resolved", { requestId: event.context.requestId ?? "unknown", principal });
-    return handler(event);
-  });
-  gateway.routes.push({ method: route.method, path, access, owner: plugin.name });
+  addGuardedRoute(gateway, { ...route, path: `/plugins/${plugin.name}${route.path === "/" ? "" : route.path}` }, plugin.name);
 }

@@ -40,7 +40,35 @@ export {
 } from "./key-accounts.ts";
 export { ipAllowed, parseCidr, type Cidr } from "./cidr.ts";
 export { createHttpClient, type HttpClient, type HttpClientOptions, type HttpRequestInit } from "./http-client.ts";
+export {
+  createAccountStore,
+  type AccountChange,
+  type AccountStore,
+  type ManagedAccount,
+  type NewAccount,
+} from "./accounts/store.ts";
+export {
+  AccountUnavailableError,
+  TokenRefreshError,
+  createTokenRefresher,
+  type Refreshed,
+  type TokenRefresher,
+  type TokenRefresherOptions,
+} from "./accounts/refresh.ts";
+export {
+  OAUTH_FLOW_TTL_MS,
+  clampExpiresIn,
+  createOAuthFlows,
+  createOAuthState,
+  createPkce,
+  parseAuthorizationInput,
+  type ExpiryBounds,
+  type OAuthFlows,
+  type PkcePair,
+} from "./oauth.ts";
+export type { PluginJob, PluginJobs } from "./jobs.ts";
 export { CORE_VERSION } from "./version.ts";
+export type * from "./types/accounts.ts";
 export type * from "./types/auth.ts";
 export type * from "./types/config.ts";
 export type * from "./types/hooks.ts";

@@ -32,7 +32,7 @@ export interface KeyAccount {
 /** The accounts of an API-key provider. */
 export interface KeyAccounts {
   /** `list` and `onAuthFailure` for the provider's `accounts`. */
-  pool: Required<AccountPool>;
+  pool: Required<Omit<AccountPool, "admin">>;
   /** The scheduler's account, or without one the first active account in config order. */
   pick(accountId: string | undefined): Promise<KeyAccount>;
 }

@@ -60,7 +60,7 @@ export async function sendWithFailover(input: FailoverInput): Promise<UpstreamAt
       if (input.session && accountId) await scheduler.stick(providerName, input.session, accountId);
       return { response, accountId };
     }
-    const failure = provider.classify?.(response) ?? classify(response);
+    const failure = provider.classify?.(response, accountId) ?? classify(response);
     if (failure.kind === "fatal") return { response, accountId };
     void response.body?.cancel().catch(() => {});
     lastStatus = response.status;

@@ -21,6 +21,8 @@ export interface Scheduler {
   pick(input: PickInput): Promise<AccountSummary | undefined>;
   /** Cool an account (shared with every instance) for `ms`, or for an exponential backoff when undefined. */
   coolDown(provider: string, accountId: string, ms: number | undefined, reason: string): Promise<number>;
+  /** Epoch ms until which the account cools, or 0 (cached for up to 1 s). */
+  coolingUntil(provider: string, accountId: string): Promise<number>;
   /** Epoch ms when the soonest cooling account of `accounts` comes back. */
   soonestReturn(provider: string, accounts: AccountSummary[]): Promise<number | undefined>;
   /** Remember that `session` uses `accountId` (renewed on use). */
@@ -101,6 +103,7 @@ export function createScheduler(storage: GatewayStorage, relay: RelayOptions): S
       cooling.set(key, { until, checkedAt: Date.now() });
       return until;
     },
+    coolingUntil: (provider, accountId) => coolingUntil(provider, accountId, Date.now()),
     async soonestReturn(provider, accounts) {
       const now = Date.now();
       let soonest: number | undefined;

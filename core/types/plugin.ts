@@ -8,6 +8,7 @@ import type { GatewayHooks } from "./hooks.ts";
 import type { GatewayStorage } from "./storage.ts";
 import type { AuthStrategy } from "./auth.ts";
 import type { Provider } from "./provider.ts";
+import type { PluginJobs } from "../jobs.ts";
 
 /** What a plugin adds: an upstream provider, an auth method, or anything else (`extension`). */
 export type PluginKind = "provider" | "auth" | "extension";
@@ -70,6 +71,10 @@ export interface PluginContext {
   readonly http: HttpClient;
   /** Version of the running core. */
   readonly coreVersion: string;
+  /** Epoch ms. Use it for every expiry decision, so tests can move time. */
+  now(): number;
+  /** Periodic background work that one instance of the cluster runs per interval. */
+  readonly jobs: PluginJobs;
 }
 
 /** What each plugin kind's `setup` returns. */

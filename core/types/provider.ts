@@ -1,3 +1,5 @@
+import type { AccountAdmin } from "./accounts.ts";
+
 /** Wire dialects the relay speaks, to clients and to upstreams. */
 export type Dialect = "anthropic-messages" | "openai-chat" | "openai-responses";
 
@@ -23,6 +25,20 @@ export interface AccountSummary {
   priority?: number;
   lastUsedAt?: number;
   lastError?: string;
+  /** Subscription tier or plan, when the upstream tells (`max`, `plus`, …). */
+  tier?: string;
+  scopes?: string[];
+  /** Epoch ms when the current access token expires. */
+  expiresAt?: number;
+  /** Epoch ms of the last successful token refresh. */
+  lastRefreshAt?: number;
+  /** The account's proxy without credentials (`socks5://host:port`). */
+  proxy?: string;
+  /** User id of whoever donated the account. */
+  donor?: string;
+  createdAt?: number;
+  /** Provider-specific facts safe to show (email, workspace id, …); never secrets. */
+  details?: Record<string, string | number | boolean>;
 }
 
 /** The accounts behind a provider, for scheduling and the admin API. */
@@ -35,6 +51,8 @@ export interface AccountPool {
    * with a reason) and resolve `false`.
    */
   onAuthFailure?(accountId: string, status: number): Promise<boolean>;
+  /** Operator actions (admin API and CLI); absent when accounts come only from config. */
+  admin?: AccountAdmin;
 }
 
 /** One upstream call, as the relay hands it to a provider. */
@@ -80,5 +98,5 @@ export interface Provider {
   /** Anthropic `count_tokens` for a body in `anthropic-messages`; absent when the upstream has none. */
   countTokens?(request: UpstreamRequest): Promise<Response>;
   /** Classify a non-2xx answer; the relay's default applies when absent. */
-  classify?(response: Response): UpstreamFailure | undefined;
+  classify?(response: Response, accountId?: string): UpstreamFailure | undefined;
 }
