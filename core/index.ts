@@ -39,7 +39,7 @@ export {
   type KeyInput,
 } from "./key-accounts.ts";
 export { ipAllowed, parseCidr, type Cidr } from "./cidr.ts";
-export { createHttpClient, type HttpClient, type HttpClientOptions, type HttpRequestInit } from "./http-client.ts";
+export { createHttpClient, parseProxyUrl, type HttpClient, type HttpClientOptions, type HttpRequestInit, type ProxyUrlCheck } from "./http-client.ts";
 export {
   createAccountStore,
   type AccountChange,

@@ -16,11 +16,11 @@ afterEach(async () => {
  */
 export async function setupGateway(
   config: GatewayConfig = {},
-  options: { env?: NodeJS.ProcessEnv; rootDir?: string; logger?: Logger } = {},
+  options: { env?: NodeJS.ProcessEnv; rootDir?: string; logger?: Logger; now?: () => number } = {},
 ): Promise<Gateway & { request(path: string, init?: RequestInit): Promise<Response> }> {
   const env = { SWITCHYARD_SECRET: testSecret, ...options.env };
   const resolved = resolveGatewayConfig({ storage: { driver: "memory" }, ...config }, { env, rootDir: options.rootDir });
-  const gateway = await createGateway(resolved, { env, logger: options.logger ?? createLogger({ level: "silent" }) });
+  const gateway = await createGateway(resolved, { env, logger: options.logger ?? createLogger({ level: "silent" }), ...(options.now ? { now: options.now } : {}) });
   open.push(gateway);
   return Object.assign(gateway, {
     request: (path: string, init?: RequestInit) => gateway.fetch(new Request(`http://gateway.test${path}`, init)),

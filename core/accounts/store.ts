@@ -2,6 +2,7 @@
 // one record per account in the plugin's storage, credentials and proxy sealed, every
 // read-modify-write through `cas` so instances never overwrite each other's changes.
 import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { notFound } from "../errors.ts";
 import { storageKey } from "../storage.ts";
 import type { PluginContext } from "../types/plugin.ts";
@@ -129,7 +130,7 @@ export function createAccountStore<C, M extends object>(ctx: PluginContext): Acc
       return stored.sealedProxy ? ctx.secrets.open(stored.sealedProxy, aad(id, "proxy")) : undefined;
     },
     async update(id, change) {
-      for (let attempt = 0; attempt < 20; attempt++) {
+      for (let attempt = 0; attempt < 100; attempt++) {
         const current = await requireStored(id);
         const patch = change(strip(current));
         if (!patch) return strip(current);
@@ -148,6 +149,8 @@ export function createAccountStore<C, M extends object>(ctx: PluginContext): Acc
           cache = undefined;
           return strip(next);
         }
+        // Lost a race: a little random wait spreads the writers out.
+        await sleep(Math.random() * Math.min(2 ** attempt, 20));
       }
       throw new Error(`[switchyard] [plugin:${ctx.name}] account ${id} changed too often to update`);
     },
