@@ -16,6 +16,7 @@ export default defineConfig({
           { text: "Getting started", link: "/guide/getting-started" },
           { text: "Configuration", link: "/guide/configuration" },
           { text: "CLI", link: "/guide/cli" },
+          { text: "Admin API", link: "/guide/admin-api" },
           { text: "Relay", link: "/guide/relay" },
           { text: "Translation", link: "/guide/translation" },
           { text: "Benchmarks", link: "/guide/benchmarks" },
@@ -29,6 +30,9 @@ export default defineConfig({
           { text: "api-key", link: "/auth/api-key" },
           { text: "anthropic-api", link: "/providers/anthropic-api" },
           { text: "openai-compatible", link: "/providers/openai-compatible" },
+          { text: "claude-oauth", link: "/providers/claude-oauth" },
+          { text: "codex-oauth", link: "/providers/codex-oauth" },
+          { text: "openrouter-pool", link: "/providers/openrouter-pool" },
         ],
       },
       {
