@@ -23,6 +23,12 @@ import { type AccountsService, createAccountsService } from "./admin/accounts.ts
 import { registerAdminRoutes } from "./admin/routes.ts";
 import { adminTokenStrategy } from "./admin/token.ts";
 import { accountsCommand } from "./cli/accounts.ts";
+import { ipAllowed } from "./cidr.ts";
+import { type UserCore, createUserDirectory } from "./users/directory.ts";
+import { createSessions } from "./users/sessions.ts";
+import { createUserStore } from "./users/store.ts";
+import { registerUserRoutes } from "./users/routes.ts";
+import { sessionStrategy } from "./users/strategy.ts";
 import type { GatewayConfig, ResolvedGatewayConfig } from "./types/config.ts";
 import type { GatewayHooks } from "./types/hooks.ts";
 import type { GatewayPlugin, PluginCommand, PluginContext, PluginRoute, RouteAccess, RouteMethod } from "./types/plugin.ts";
@@ -67,6 +73,8 @@ export interface Gateway {
   http: HttpClient;
   /** Provider accounts across providers (admin API and `switchyard accounts`). */
   accounts: AccountsService;
+  /** Users, sessions and second factors. */
+  users: UserCore;
   /** Answer a fetch `Request` (what the Node server and tests call). */
   fetch(request: Request): Promise<Response>;
   /** Run `close` hooks and release storage. Idempotent. */
@@ -103,7 +111,12 @@ export async function createGateway(input: GatewayConfig | ResolvedGatewayConfig
   const commands: PluginCommand[] = [];
   const http = createHttpClient();
   const providers = new Map<string, Provider>();
-  const auth: NamedAuthStrategy[] = adminToken ? [adminToken] : [];
+  const now = options.now ?? Date.now;
+  const scheduler = createScheduler(storage, config.relay);
+  const userStore = createUserStore(storage, now);
+  const users = createUserDirectory(userStore, createSessions(storage, secrets, userStore, now));
+  // Order: the opt-in admin token, then people (session cookie, personal tokens), then plugins.
+  const auth: NamedAuthStrategy[] = [...(adminToken ? [adminToken] : []), sessionStrategy(users)];
 
   const app = new H3({
     // h3 would print unhandled errors with console.error, past the redacting logger.
@@ -113,7 +126,10 @@ export async function createGateway(input: GatewayConfig | ResolvedGatewayConfig
       event.context.requestId = requestId;
       event.context.startedAt = performance.now();
       event.res.headers.set("x-request-id", requestId);
-      event.context.clientIp = clientIp(getRequestIP(event), event.req.headers.get("x-forwarded-for"), config.server.trustedProxies);
+      const socketIp = getRequestIP(event);
+      event.context.clientIp = clientIp(socketIp, event.req.headers.get("x-forwarded-for"), config.server.trustedProxies);
+      const proto = event.req.headers.get("x-forwarded-proto");
+      if (proto && config.server.trustedProxies.length > 0 && ipAllowed(socketIp, config.server.trustedProxies)) event.context.forwardedProto = proto.split(",")[0]!.trim();
       return hooks.callHook("request", { requestId, method: event.req.method, path: event.url.pathname });
     },
     onResponse(response, event) {
@@ -136,7 +152,8 @@ export async function createGateway(input: GatewayConfig | ResolvedGatewayConfig
   let closed = false;
   const gateway: Gateway = {
     app, config, storage, hooks, logger, secrets, providers, auth, routes, commands, http,
-    accounts: createAccountsService(providers, { coolingUntil: async () => 0 }),
+    accounts: createAccountsService(providers, scheduler),
+    users,
     fetch: (request) => Promise.resolve(app.fetch(request)),
     async close() {
       if (closed) return;
@@ -146,19 +163,19 @@ export async function createGateway(input: GatewayConfig | ResolvedGatewayConfig
       await storage.dispose();
     },
   };
+  // Core routes first, so a plugin route on the same path is refused at its registration.
+  registerAdminRoutes(gateway, gateway.accounts);
+  registerUserRoutes(gateway, users);
   try {
     for (const entry of prepared) {
-      const capability = await setupPlugin(entry, { gateway, now: options.now ?? Date.now });
+      const capability = await setupPlugin(entry, { gateway, now });
       if (entry.plugin.kind === "provider") providers.set(entry.plugin.name, capability as Provider);
       if (entry.plugin.kind === "auth") auth.push({ name: entry.plugin.name, strategy: capability as NamedAuthStrategy["strategy"] });
     }
     const usage = createUsageRecorder({ storage, flushMs: config.relay.usageFlushMs, logger });
     hooks.hook("close", () => usage.close());
-    const scheduler = createScheduler(storage, config.relay);
     const relay = { config, storage, providers, auth, hooks, logger, usage, scheduler };
     registerRelayRoutes(app, relay, routes);
-    gateway.accounts = createAccountsService(providers, scheduler);
-    registerAdminRoutes(gateway, gateway.accounts);
     commands.push(accountsCommand(gateway.accounts));
     await hooks.callHook("ready");
   } catch (error) {
@@ -200,6 +217,8 @@ async function setupPlugin(entry: PreparedPlugin, { gateway, now }: { gateway: G
     coreVersion: CORE_VERSION,
     now,
     jobs: { every: jobs.every },
+    users: gateway.users,
+    accounts: gateway.accounts,
   };
   try {
     return await plugin.setup(ctx);
@@ -212,5 +231,9 @@ function mountPluginRoute(gateway: Gateway, plugin: GatewayPlugin, route: Plugin
   const where = `[switchyard] [plugin:${plugin.name}] route ${route.method} ${route.path}`;
   if (!route.path.startsWith("/") || route.path.includes("..")) throw new Error(`${where}: the path must start with "/" and have no ".." segment`);
   if (!["public", "client", "user", "admin", "root"].includes(route.access)) throw new Error(`${where}: access must be set (public, client, user, admin or root)`);
-  addGuardedRoute(gateway, { ...route, path: `/plugins/${plugin.name}${route.path === "/" ? "" : route.path}` }, plugin.name);
+  if (route.mount === "auth" && plugin.kind !== "auth") throw new Error(`${where}: only auth plugins mount routes under /auth`);
+  const path = route.mount === "auth" ? `/auth${route.path}` : `/plugins/${plugin.name}${route.path === "/" ? "" : route.path}`;
+  const taken = gateway.routes.find((r) => r.method === route.method && r.path.toLowerCase() === path.toLowerCase());
+  if (taken) throw new Error(`${where}: ${route.method} ${path} is already registered by ${taken.owner}`);
+  addGuardedRoute(gateway, { ...route, path }, plugin.name);
 }

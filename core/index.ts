@@ -67,6 +67,10 @@ export {
   type PkcePair,
 } from "./oauth.ts";
 export type { PluginJob, PluginJobs } from "./jobs.ts";
+export type { AccountsService, AdminAccount } from "./admin/accounts.ts";
+export { readJsonObject } from "./routes/body.ts";
+export { userPrincipal } from "./users/strategy.ts";
+export { publicUser } from "./users/routes.ts";
 export { CORE_VERSION } from "./version.ts";
 export type * from "./types/accounts.ts";
 export type * from "./types/auth.ts";
@@ -75,3 +79,4 @@ export type * from "./types/hooks.ts";
 export type * from "./types/plugin.ts";
 export type * from "./types/provider.ts";
 export type * from "./types/storage.ts";
+export type * from "./types/users.ts";

@@ -2,6 +2,7 @@
 // Every route needs the `admin` role (a logged-in admin, or the opt-in admin token).
 import type { H3Event } from "h3";
 import { badRequest } from "../errors.ts";
+import { readJsonObject } from "../routes/body.ts";
 import { type RouteHost, addGuardedRoute } from "../routes/guarded.ts";
 import type { AccountPatch } from "../types/accounts.ts";
 import type { RouteMethod } from "../types/plugin.ts";
@@ -13,13 +14,13 @@ export function registerAdminRoutes(host: RouteHost, accounts: AccountsService):
 
   add("GET", "/admin/providers", () => ({ data: accounts.providers() }));
   add("POST", "/admin/providers/:provider/oauth/start", async (event) => {
-    const body = await readObject(event, ["proxy"]);
+    const body = await readJsonObject(event, ["proxy"]);
     const started = await accounts.admin(param(event, "provider"), "oauth").oauth!.start(optionalStrings(body, ["proxy"]));
     event.res.headers.set("cache-control", "no-store");
     return started;
   });
   add("POST", "/admin/providers/:provider/oauth/exchange", async (event) => {
-    const body = await readObject(event, ["flowId", "code", "callbackUrl", "name"]);
+    const body = await readJsonObject(event, ["flowId", "code", "callbackUrl", "name"]);
     const provider = param(event, "provider");
     const code = body.code ?? body.callbackUrl;
     if (typeof body.flowId !== "string") throw badRequest("flowId", "expected the flowId returned by oauth/start");
@@ -34,7 +35,7 @@ export function registerAdminRoutes(host: RouteHost, accounts: AccountsService):
     return { data: await accounts.list(provider) };
   });
   add("POST", "/admin/accounts", async (event) => {
-    const body = await readObject(event, ["provider", "import", "key", "name", "proxy", "priority"]);
+    const body = await readJsonObject(event, ["provider", "import", "key", "name", "proxy", "priority"]);
     if (typeof body.provider !== "string") throw badRequest("provider", "expected a provider name (GET /admin/providers)");
     if ((body.import === undefined) === (body.key === undefined)) throw badRequest("import", "expected exactly one of import (a credentials file's text) or key");
     const extra = optionalStrings(body, ["name", "proxy"]);
@@ -53,7 +54,7 @@ export function registerAdminRoutes(host: RouteHost, accounts: AccountsService):
   add("GET", "/admin/accounts/:id", async (event) => accounts.find(param(event, "id"), providerQuery(event)));
   add("PATCH", "/admin/accounts/:id", async (event) => {
     const found = await accounts.find(param(event, "id"), providerQuery(event));
-    const summary = await accounts.admin(found.provider).update(found.id, toPatch(await readObject(event, ["name", "enabled", "proxy", "priority"])));
+    const summary = await accounts.admin(found.provider).update(found.id, toPatch(await readJsonObject(event, ["name", "enabled", "proxy", "priority"])));
     return accounts.view(found.provider, summary);
   });
   add("DELETE", "/admin/accounts/:id", async (event) => {
@@ -75,22 +76,6 @@ function param(event: H3Event, name: string): string {
 
 function providerQuery(event: H3Event): string | undefined {
   return event.url.searchParams.get("provider") ?? undefined;
-}
-
-async function readObject(event: H3Event, known: readonly string[]): Promise<Record<string, unknown>> {
-  const text = await event.req.text();
-  let body: unknown = {};
-  if (text.trim() !== "") {
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw badRequest("body", "expected a JSON object");
-    }
-  }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) throw badRequest("body", "expected a JSON object");
-  const unknown = Object.keys(body).find((k) => !known.includes(k));
-  if (unknown !== undefined) throw badRequest(unknown.slice(0, 40), `unknown field; expected ${known.join(", ")}`);
-  return body as Record<string, unknown>;
 }
 
 function optionalStrings<K extends string>(body: Record<string, unknown>, names: readonly K[]): Partial<Record<K, string>> {

@@ -8,6 +8,8 @@ declare module "h3" {
     startedAt?: number;
     /** The client's address after the trusted-proxy rules (`server.trustedProxies`). */
     clientIp?: string;
+    /** `x-forwarded-proto` when the socket is a trusted proxy (secure cookies behind TLS termination). */
+    forwardedProto?: string;
     /** Set when an auth strategy recognised the caller. */
     principal?: Principal;
   }

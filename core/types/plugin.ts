@@ -9,6 +9,8 @@ import type { GatewayStorage } from "./storage.ts";
 import type { AuthStrategy } from "./auth.ts";
 import type { Provider } from "./provider.ts";
 import type { PluginJobs } from "../jobs.ts";
+import type { AccountsService } from "../admin/accounts.ts";
+import type { UserDirectory } from "./users.ts";
 
 /** What a plugin adds: an upstream provider, an auth method, or anything else (`extension`). */
 export type PluginKind = "provider" | "auth" | "extension";
@@ -22,9 +24,13 @@ export type RouteAccess = "public" | "client" | "user" | "admin" | "root";
 /** HTTP methods a plugin route may answer. */
 export type RouteMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
-/** A route a plugin registers; mounted at `/plugins/<plugin name><path>`. */
+/**
+ * A route a plugin registers; mounted at `/plugins/<plugin name><path>`, or at `/auth<path>`
+ * when `mount` is `"auth"` (auth plugins only: login and callback URLs people see).
+ */
 export interface PluginRoute {
   method: RouteMethod;
+  mount?: "plugin" | "auth";
   /** Path under the plugin's prefix, starting with `/` (rou3 syntax: `/flows/:id`). */
   path: string;
   /** Required; there is no implicit default, so a public route is always a decision. */
@@ -75,6 +81,10 @@ export interface PluginContext {
   now(): number;
   /** Periodic background work that one instance of the cluster runs per interval. */
   readonly jobs: PluginJobs;
+  /** Users, sessions and second factors (core's; shared by every plugin). */
+  readonly users: UserDirectory;
+  /** Provider accounts across providers, as the admin API sees them (donations use it). */
+  readonly accounts: AccountsService;
 }
 
 /** What each plugin kind's `setup` returns. */
