@@ -141,7 +141,7 @@ function splitProxyUrl(value: unknown): ProxyParts | { got: string; expected?: s
   try {
     url = new URL(`http://${authority}`); // special-scheme parsing for every protocol: IDNA, IPv4
   } catch {
-    return { got: `a ${scheme}:// URL with an invalid host or port` };
+    return { got: `a ${scheme}:// URL with an invalid host, port or credentials (hidden)` };
   }
   const explicitPort = /:(\d+)$/.exec(authority.slice(authority.lastIndexOf("@") + 1));
   const host = url.hostname;
@@ -215,7 +215,7 @@ function tunnelClient(origin: URL, opts: object, connectMs: number): Dispatcher 
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       if (code !== "UND_ERR_SOCKET" && code !== "UND_ERR_INFO") throw error;
-      const reset = new Error(`proxy closed the connection before answering CONNECT (${(error as Error).message})`, { cause: error });
+      const reset = new Error(`proxy closed the connection before answering CONNECT (${(error as Error).message})`);
       throw Object.assign(reset, { code: "ECONNRESET" });
     }
   };

@@ -37,6 +37,7 @@ describe("public API", () => {
         "parseCidr",
         "parseKeys",
         "parseModels",
+        "parseProxyUrl",
         "rateLimited",
         "redact",
         "redactString",
