@@ -39,7 +39,8 @@ export {
   type KeyInput,
 } from "./key-accounts.ts";
 export { ipAllowed, parseCidr, type Cidr } from "./cidr.ts";
-export { createHttpClient, parseProxyUrl, type HttpClient, type HttpClientOptions, type HttpRequestInit, type ProxyUrlCheck } from "./http-client.ts";
+export { createHttpClient, type HttpClient, type HttpClientOptions, type HttpRequestInit } from "./http-client.ts";
+export { parseProxyUrl, type ProxyUrlCheck } from "./proxy-url.ts";
 export {
   createAccountStore,
   type AccountChange,

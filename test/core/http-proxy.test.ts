@@ -3,7 +3,8 @@ import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { inspect } from "node:util";
 import { fc, test as prop } from "@fast-check/vitest";
 import { afterEach, describe, expect, it } from "vitest";
-import { type HttpClient, createHttpClient, parseProxyUrl } from "../../core/http-client.ts";
+import { type HttpClient, createHttpClient } from "../../core/http-client.ts";
+import { parseProxyUrl } from "../../core/proxy-url.ts";
 import { type TestProxy, startHttpProxy, startSocks5Proxy } from "../fixtures/proxies.ts";
 
 const AUTH = { user: "acct-7", pass: "hunter2-S3cret/@:pass" };
