@@ -17,6 +17,7 @@ export default defineConfig({
           { text: "Configuration", link: "/guide/configuration" },
           { text: "CLI", link: "/guide/cli" },
           { text: "Admin API", link: "/guide/admin-api" },
+          { text: "Users and sessions", link: "/guide/users" },
           { text: "Relay", link: "/guide/relay" },
           { text: "Translation", link: "/guide/translation" },
           { text: "Benchmarks", link: "/guide/benchmarks" },
