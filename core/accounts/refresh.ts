@@ -150,8 +150,9 @@ export function createTokenRefresher<C, M extends object>(ctx: PluginContext, op
       return options.accessToken(credentials) !== rejectedToken;
     },
     now: async (id) => {
+      // "Someone refreshed since we asked" is a newer lastRefreshAt, not any write (uses write too).
       const before = await store.require(id);
-      return once(id, "now", (account) => account.revision === before.revision);
+      return once(id, "now", (account) => account.lastRefreshAt === before.lastRefreshAt);
     },
   };
 }

@@ -174,3 +174,15 @@ describeRedis("token refresher across instances on Redis", () => {
     expect(new Set(results.map((c) => c.accessToken))).toEqual(new Set(["access-1"]));
   });
 });
+
+describe("operator refresh", () => {
+  it("refreshes even when other writes (last-used updates) land in between", async () => {
+    const endpoint = rotatingEndpoint(30);
+    const h = await start(endpoint.token);
+    const account = await h.store.create({ name: "busy", credentials: { accessToken: ACCESS, refreshToken: REFRESH }, expiresAt: Date.now() + 3_600_000, meta: {} });
+    const refreshing = h.refresher.now(account.id);
+    await h.store.update(account.id, () => ({ lastUsedAt: Date.now() }));
+    await refreshing;
+    expect(endpoint.calls).toEqual([`refresh:${REFRESH}`]);
+  });
+});
