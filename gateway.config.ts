@@ -1,14 +1,21 @@
 // The example config `npm start` serves: one instance, fs storage under .data/, gateway keys
-// from the api-key plugin (`switchyard keys create --name me`). Upstreams switch on when their
-// key is in the environment (or .env). See docs/guide/configuration.md; `npm run demo` runs
-// the whole loop against fake upstreams with no accounts at all.
+// from the api-key plugin (`switchyard keys create --name me`). Subscription accounts are
+// onboarded at run time (`switchyard accounts add claude-oauth` / `codex-oauth`); API-key
+// upstreams switch on when their key is in the environment (or .env). See
+// docs/guide/configuration.md; `npm run demo` runs the whole loop against fake upstreams.
 import { defineGatewayConfig } from "switchyard";
 import apiKey from "switchyard/plugins/auth/api-key";
 import anthropicApi from "switchyard/plugins/providers/anthropic-api";
+import claudeOAuth from "switchyard/plugins/providers/claude-oauth";
+import codexOAuth from "switchyard/plugins/providers/codex-oauth";
 import openaiCompatible from "switchyard/plugins/providers/openai-compatible";
+import openrouterPool from "switchyard/plugins/providers/openrouter-pool";
 
 const anthropicKey = process.env.ANTHROPIC_API_KEY;
 const openaiKey = process.env.OPENAI_API_KEY;
+const openrouterKeys = process.env.OPENROUTER_API_KEYS?.split(",").filter(Boolean) ?? [];
+const openrouterManagementKey = process.env.OPENROUTER_MANAGEMENT_KEY;
+const openrouter = openrouterKeys.length > 0 || Boolean(openrouterManagementKey);
 
 export default defineGatewayConfig({
   server: { host: "127.0.0.1", port: 8787 },
@@ -16,11 +23,17 @@ export default defineGatewayConfig({
   providers: [
     anthropicKey && anthropicApi({ keys: [anthropicKey] }),
     openaiKey && openaiCompatible({ baseURL: "https://api.openai.com/v1", keys: [openaiKey], models: ["gpt-5", "gpt-5-mini", "gpt-4.1", "gpt-4o-mini"] }),
+    claudeOAuth(),
+    codexOAuth(),
+    openrouter && openrouterPool({ keys: openrouterKeys, ...(openrouterManagementKey ? { managementKey: openrouterManagementKey } : {}) }),
   ],
   auth: [apiKey()],
   routes: [
-    ...(anthropicKey ? [{ models: "claude-*", provider: "anthropic-api" }] : []),
-    ...(openaiKey ? [{ models: ["gpt-*", "o3*", "o4-*"], provider: "openai-compatible" }] : []),
+    // An API key, when set, serves its family; otherwise the subscription accounts do.
+    { models: "claude-*", provider: anthropicKey ? "anthropic-api" : "claude-oauth" },
+    { models: ["gpt-*", "o3*", "o4-*", "codex-*"], provider: openaiKey ? "openai-compatible" : "codex-oauth" },
+    // OpenRouter ids name their vendor: `anthropic/claude-sonnet-4.5`.
+    ...(openrouter ? [{ models: "*/*", provider: "openrouter-pool" }] : []),
   ],
   logging: { level: "info" },
   $development: { logging: { level: "debug" } },
