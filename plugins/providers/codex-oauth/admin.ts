@@ -41,7 +41,8 @@ export function createAccountAdmin(ctx: PluginContext, options: ResolvedCodexOpt
     const existing = identity.email === undefined ? undefined : (await store.list()).find((a) => a.meta.chatgptAccountId === identity.chatgptAccountId && a.meta.email === identity.email);
     let id: string;
     if (existing) {
-      await store.update(existing.id, () => ({ ...change, ...(input.name ? { name: input.name } : {}), ...(input.proxy ? { proxy: input.proxy } : {}), ...(input.donor ? { donor: input.donor } : {}) }));
+      // The first donor keeps the credit for an account signed in again; a later login never rewrites it.
+      await store.update(existing.id, (current) => ({ ...change, ...(input.name ? { name: input.name } : {}), ...(input.proxy ? { proxy: input.proxy } : {}), ...(input.donor && !current.donor ? { donor: input.donor } : {}) }));
       id = existing.id;
       ctx.logger.info(`account ${id}: signed in again; tokens replaced`);
     } else {
