@@ -1,3 +1,4 @@
+import { testLogin } from "../../conformance/login.ts";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { fc, test as propTest } from "@fast-check/vitest";
@@ -77,6 +78,29 @@ async function me(gw: Gw, cookie: string | undefined) {
 }
 
 const linuxdoUsers = async (gw: Gw) => (await gw.users.list()).filter((u) => u.identities.some((i) => i.provider === "linuxdo"));
+
+describe("linuxdo-connect: conformance", () => {
+  testLogin({
+    name: "linuxdo-connect",
+    async setup() {
+      const gateway = await start();
+      return {
+        gateway,
+        secrets: [SECRET],
+        async login() {
+          const done = await fullLogin(gateway);
+          return { setCookie: cookieNamed(done.response, "sy_session") ?? "", bodies: [done.text] };
+        },
+        // Back from LinuxDO without the state cookie this browser got: refused.
+        async refused() {
+          const begun = await startLogin(gateway);
+          const auth = await fake.authorize(begun.location.href, {});
+          return callback(gateway, new URL(auth.location!).search);
+        },
+      };
+    },
+  });
+});
 
 describe("linuxdo-connect: the login flow against the fake", () => {
   it("logs a new person in: authorize URL, body client auth, user created, session works on /auth/me", async () => {

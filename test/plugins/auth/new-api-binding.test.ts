@@ -1,3 +1,6 @@
+import { testPluginRoutes } from "../../conformance/routes.ts";
+import apiKey, { type ApiKeyStrategy } from "../../../plugins/auth/api-key/index.ts";
+import { setupGateway } from "../../_setup.ts";
 import { randomBytes } from "node:crypto";
 import { fc, test as prop } from "@fast-check/vitest";
 import { Redis } from "ioredis";
@@ -428,6 +431,17 @@ describe("binding", () => {
         }
       },
     );
+  });
+});
+
+describe("conformance", () => {
+  testPluginRoutes({
+    name: "new-api-binding",
+    async setup() {
+      const gateway = await setupGateway({ auth: [apiKey(), newApiBinding({ baseURL: "http://127.0.0.1:9", adminToken: "conformance-new-api-admin-token", adminUserId: 1, addQuota: true, donation: { quotaAmount: AMOUNT } })] });
+      const keys = (gateway.auth.find((a) => a.name === "api-key")!.strategy as ApiKeyStrategy).keys;
+      return { gateway, clientKey: (await keys.create({ name: "conformance" })).key };
+    },
   });
 });
 
