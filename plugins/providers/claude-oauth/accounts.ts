@@ -8,6 +8,7 @@ import {
   type AccountSummary,
   HTTPError,
   type ManagedAccount,
+  type NewAccount,
   type PluginContext,
   type TokenRefresher,
   badRequest,
@@ -45,6 +46,28 @@ export function createClaudeAdmin(input: { ctx: PluginContext; options: Resolved
   const flows = createOAuthFlows<{ verifier: string; proxy?: string }>(ctx);
   const view = (account: ManagedAccount<ClaudeMeta>) => summarize(store, account);
 
+  // The same Claude account onboarded again (same account uuid, or the same refresh token in a
+  // re-imported file) gets its tokens replaced instead of a second record; its first donor stays.
+  async function save(input: NewAccount<ClaudeCredentials, ClaudeMeta>): Promise<ManagedAccount<ClaudeMeta>> {
+    const existing = await findSame(input);
+    if (!existing) return store.create(input);
+    const { credentials, expiresAt, scopes, tier, proxy, donor, meta } = input;
+    ctx.logger.info(`account ${existing.id}: onboarded again; tokens replaced`);
+    return store.update(existing.id, (current) => ({
+      credentials, expiresAt, scopes, tier, meta: { ...current.meta, ...meta }, status: "active", lastError: undefined,
+      ...(proxy ? { proxy } : {}), ...(donor && !current.donor ? { donor } : {}),
+    }));
+  }
+  async function findSame(input: NewAccount<ClaudeCredentials, ClaudeMeta>): Promise<ManagedAccount<ClaudeMeta> | undefined> {
+    const accounts = await store.list();
+    const uuid = input.meta.accountUuid;
+    if (uuid) return accounts.find((a) => a.meta.accountUuid === uuid);
+    for (const account of accounts) {
+      if (input.credentials.refreshToken && (await store.credentials(account.id)).refreshToken === input.credentials.refreshToken) return account;
+    }
+    return undefined;
+  }
+
   return {
     oauth: {
       async start({ proxy }) {
@@ -70,7 +93,7 @@ export function createClaudeAdmin(input: { ctx: PluginContext; options: Resolved
         const { flow, code: authCode } = await flows.redeem({ flowId, code });
         const answer = await tokens.exchange({ code: authCode, verifier: flow.verifier, state: flow.state, proxy: flow.proxy });
         const proxy = flow.proxy === undefined ? undefined : toProxy(flow.proxy);
-        const account = await store.create({
+        const account = await save({
           name: name ?? answer.profile.email ?? "Claude account",
           credentials: { accessToken: answer.accessToken, ...(answer.refreshToken ? { refreshToken: answer.refreshToken } : {}) },
           expiresAt: answer.expiresAt,
@@ -88,7 +111,7 @@ export function createClaudeAdmin(input: { ctx: PluginContext; options: Resolved
     async import({ content, name, proxy, donor }) {
       const parsedProxy = proxy === undefined ? undefined : toProxy(proxy);
       const file = parseCredentialsFile(content);
-      const account = await store.create({
+      const account = await save({
         name: name ?? file.profile.email ?? "Claude Code import",
         credentials: { accessToken: file.accessToken, refreshToken: file.refreshToken },
         // Unknown expiry: treat as expired, so the first use refreshes and learns it.

@@ -1,7 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { createServer, request as httpRequest } from "node:http";
-import type { AddressInfo } from "node:net";
 import Anthropic from "@anthropic-ai/sdk";
 import { fc, test as prop } from "@fast-check/vitest";
 import OpenAI from "openai";
@@ -18,7 +16,7 @@ import { testProvider, upstreamRequest, waitFor } from "../../conformance/provid
 import { type ProxyAuth, startHttpProxy, startSocks5Proxy } from "../../fixtures/proxies.ts";
 import { startFakeClaudeOAuthApi } from "../../fixtures/upstreams/claude-oauth-api.ts";
 import { type FakeOAuth, type FakeOAuthOptions, type IssuedTokens, startFakeOAuth } from "../../fixtures/upstreams/oauth.ts";
-import type { FakeUpstream, RecordedRequest } from "../../fixtures/upstreams/_server.ts";
+import type { FakeUpstream } from "../../fixtures/upstreams/_server.ts";
 
 // Every secret any test handled (tokens the fake issued, proxy passwords) and every admin/CLI
 // output; the last test scans the outputs and the captured logs for the secrets.
@@ -123,100 +121,26 @@ async function start(input: { options?: Partial<ClaudeOAuthOptions>; oauth?: Par
   return h;
 }
 
-/**
- * The fake Claude API behind a small recording front that also answers `count_tokens` (the
- * fake has no such route): bearer checked against the fake OAuth server, `input_tokens` =
- * bytes / 4 like the other fakes. Everything else is piped to the fake; a client that goes
- * away is passed on, so the fake sees aborts. `requests` is the suite's view described above.
- */
-async function conformanceUpstream(): Promise<{ upstream: FakeUpstream; oauth: FakeOAuth; url: string }> {
-  const oauth = await startFakeOAuth({ flavor: "claude" });
-  const api = await startFakeClaudeOAuthApi({ oauth });
-  const target = new URL(api.url);
-  const seen: RecordedRequest[] = [];
-  const front = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      const raw = Buffer.concat(chunks);
-      const [path = "", query] = (req.url ?? "").split("?", 2);
-      let body: unknown;
-      try {
-        body = JSON.parse(raw.toString("utf8"));
-      } catch {
-        body = undefined;
-      }
-      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : String(v)]));
-      seen.push({ method: req.method ?? "", path, search: query === undefined ? "" : `?${query}`, headers, body, rawBody: raw.toString("utf8"), bodyBytes: raw.length, time: Date.now() });
-      if (path === "/v1/messages/count_tokens") {
-        for (const t of oauth.issued) secrets.add(t.accessToken).add(t.refreshToken);
-        const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
-        const ok = token !== undefined && oauth.isValidAccessToken(token);
-        const answer = ok ? { input_tokens: Math.round(raw.length / 4) } : { type: "error", error: { type: "authentication_error", message: "invalid bearer token" } };
-        res.writeHead(ok ? 200 : 401, { "content-type": "application/json" }).end(JSON.stringify(answer));
-        return;
-      }
-      const forward = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
-      forward.on("error", () => res.destroy());
-      res.on("close", () => forward.destroy());
-      forward.end(raw);
-    });
-  });
-  await new Promise<void>((resolve) => front.listen(0, "127.0.0.1", resolve));
-  const identity = (block: unknown) => JSON.stringify(block) === JSON.stringify({ type: "text", text: CLAUDE_CODE_IDENTITY });
-  const view = (r: RecordedRequest): RecordedRequest => {
-    const token = /^Bearer (.+)$/.exec(r.headers.authorization ?? "")?.[1];
-    const body = r.body as Record<string, unknown> | undefined;
-    let shown: unknown = body;
-    if (body && Array.isArray(body.system) && identity(body.system[0])) {
-      const { system, ...rest } = body;
-      shown = (system as unknown[]).length > 1 ? { ...rest, system: (system as unknown[]).slice(1) } : rest;
-    }
-    return { ...r, headers: token === undefined ? r.headers : { ...r.headers, "x-api-key": token }, body: shown };
-  };
-  const upstream: FakeUpstream = {
-    url: `http://127.0.0.1:${(front.address() as AddressInfo).port}`,
-    get requests() {
-      return seen.map(view);
-    },
-    get keys() {
-      return [...oauth.accessTokens];
-    },
-    script: (...behaviours) => api.script(...behaviours),
-    get open() {
-      return api.open;
-    },
-    get aborted() {
-      return api.aborted;
-    },
-    async close() {
-      for (const t of oauth.issued) secrets.add(t.accessToken).add(t.refreshToken);
-      front.closeAllConnections();
-      await new Promise<void>((resolve) => front.close(() => resolve()));
-      await Promise.all([api.close(), oauth.close()]);
-    },
-  };
-  return { upstream, oauth, url: upstream.url };
-}
-
 const bearer = (request: { headers: Record<string, string> } | undefined) => request?.headers.authorization?.replace(/^Bearer /, "");
 const weather = { name: "get_weather", description: "Weather for a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } };
 
 describe("claude-oauth", () => {
-  // The shared suite is written for x-api-key providers that pass bodies through unchanged. Its
-  // view of the upstream (see `conformanceUpstream`) presents the bearer token as the credential
-  // and drops the one identity block this provider documents adding, so every other check
-  // (body otherwise unchanged, streams, aborts, errors unread, redirects, accounts) applies as is.
+  // The credential is the account's access token as a Bearer token; the body gains the one
+  // identity block this provider documents adding, and is otherwise unchanged.
   testProvider({
     name: PROVIDER,
     dialect: "anthropic-messages",
+    credentialOf: bearer,
+    expectBody: (sent) => ({ ...sent, system: [{ type: "text", text: CLAUDE_CODE_IDENTITY }] }),
     async create() {
-      const { upstream, oauth, url } = await conformanceUpstream();
+      const oauth = await startFakeOAuth({ flavor: "claude" });
+      cleanups.push(() => {
+        for (const t of oauth.issued) secrets.add(t.accessToken).add(t.refreshToken);
+        return oauth.close();
+      });
+      const upstream = await startFakeClaudeOAuthApi({ oauth });
       const env = { SWITCHYARD_SECRET: testSecret };
-      const config = resolveGatewayConfig({ storage: { driver: "memory" }, providers: [claudeOAuth({ tokenURL: oauth.tokenUrl, apiBaseURL: url })] }, { env });
+      const config = resolveGatewayConfig({ storage: { driver: "memory" }, providers: [claudeOAuth({ tokenURL: oauth.tokenUrl, apiBaseURL: upstream.url })] }, { env });
       const gateway = await createGateway(config, { env, logger: createLogger({ level: "debug" }) });
       const tokens = oauth.mint();
       const file = { claudeAiOauth: { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt: Date.now() + 8 * HOUR } };
@@ -331,28 +255,20 @@ describe("claude-oauth: PKCE onboarding and the relay (Done-when 1)", () => {
   });
 
   it("counts tokens through /v1/messages/count_tokens?beta=true with the same headers and prefix", async () => {
-    const seen: Array<{ url: string; headers: Record<string, string | string[] | undefined>; body: any }> = [];
-    const server = createServer((req, res) => {
-      let raw = "";
-      req.on("data", (d) => (raw += d));
-      req.on("end", () => {
-        seen.push({ url: req.url ?? "", headers: req.headers, body: JSON.parse(raw) });
-        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ input_tokens: 42 }));
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const h = await start({ apiBaseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    const h = await start();
     const tokens = h.oauth.mint();
     await h.importFile(tokens);
     const anthropic = new Anthropic({ apiKey: h.clientKey, baseURL: h.url, maxRetries: 0 });
     const counted = await anthropic.messages.countTokens({ model: MODEL, system: "count me", messages: [{ role: "user", content: "how many" }] });
-    expect(counted.input_tokens).toBe(42);
-    expect(seen[0]!.url).toBe("/v1/messages/count_tokens?beta=true");
-    expect(seen[0]!.headers.authorization).toBe(`Bearer ${tokens.accessToken}`);
-    expect(seen[0]!.headers["x-app"]).toBe("cli");
-    expect(seen[0]!.body.system).toEqual([{ type: "text", text: CLAUDE_CODE_IDENTITY }, { type: "text", text: "count me" }]);
-    expect(seen[0]!.body.max_tokens).toBeUndefined();
+    expect(h.api.requests).toHaveLength(1);
+    const [seen] = h.api.requests;
+    expect(seen).toMatchObject({ method: "POST", path: "/v1/messages/count_tokens", search: "?beta=true" });
+    expect(counted.input_tokens).toBe(Math.round(seen!.bodyBytes / 4)); // the fake's count of what it received
+    expect(seen!.headers).toMatchObject({ authorization: `Bearer ${tokens.accessToken}`, "x-app": "cli", "user-agent": DEFAULT_USER_AGENT });
+    expect(seen!.headers["x-api-key"]).toBeUndefined();
+    const body = seen!.body as Record<string, unknown>;
+    expect(body.system).toEqual([{ type: "text", text: CLAUDE_CODE_IDENTITY }, { type: "text", text: "count me" }]);
+    expect(body).not.toHaveProperty("max_tokens");
   });
 });
 
@@ -489,6 +405,17 @@ describe("claude-oauth: importing Claude Code's .credentials.json (Done-when 4)"
     expect(((await response.json()) as any).content[0].text).toBe("echo: imported hello");
     expect(bearer(h.api.requests[0])).toBe(tokens.accessToken);
     expect(h.oauth.tokenRequests).toHaveLength(0);
+  });
+
+  it("importing the same file again replaces the tokens of the one account instead of adding a second", async () => {
+    const h = await start();
+    const tokens = h.oauth.mint();
+    const file = (expiresAt: number) => JSON.stringify({ claudeAiOauth: { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt } });
+    const first = await h.admin("POST", "/admin/accounts", { provider: PROVIDER, import: file(Date.now() + HOUR) });
+    const again = await h.admin("POST", "/admin/accounts", { provider: PROVIDER, import: file(Date.now() + 2 * HOUR) });
+    expect(again.json.id).toBe(first.json.id);
+    expect(again.json.expiresAt).toBeGreaterThan(first.json.expiresAt);
+    expect((await h.admin("GET", "/admin/accounts")).json.data).toHaveLength(1);
   });
 
   it.each<[string, (t: IssuedTokens) => string, RegExp]>([
