@@ -29,6 +29,10 @@ export default defineConfig({
         text: "Plugins",
         items: [
           { text: "api-key", link: "/auth/api-key" },
+          { text: "jwt-admin", link: "/auth/jwt-admin" },
+          { text: "totp", link: "/auth/totp" },
+          { text: "linuxdo-connect", link: "/auth/linuxdo-connect" },
+          { text: "new-api-binding", link: "/auth/new-api-binding" },
           { text: "anthropic-api", link: "/providers/anthropic-api" },
           { text: "openai-compatible", link: "/providers/openai-compatible" },
           { text: "claude-oauth", link: "/providers/claude-oauth" },
