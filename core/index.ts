@@ -69,6 +69,7 @@ export {
 } from "./oauth.ts";
 export type { PluginJob, PluginJobs } from "./jobs.ts";
 export type { AccountsService, AdminAccount } from "./admin/accounts.ts";
+export { SSELineTooLongError, createSSEParser, formatSSE, type SSEEvent, type SSEParser, type SSEParserOptions } from "./relay/sse.ts";
 export { readJsonObject } from "./routes/body.ts";
 export { userPrincipal } from "./users/strategy.ts";
 export { publicUser } from "./users/routes.ts";

@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Dialect, Gateway, Provider, UpstreamRequest } from "../../core/index.ts";
-import type { FakeUpstream } from "../fixtures/upstreams/_server.ts";
+import type { FakeUpstream, RecordedRequest } from "../fixtures/upstreams/_server.ts";
 import { DIALECTS, readSse } from "./provider-dialects.ts";
 
 export { readSse, type SseRecord } from "./provider-dialects.ts";
@@ -31,12 +31,20 @@ export interface RequestOptions {
   headers?: HeadersInit;
 }
 
-/** Input of {@link testProvider}: `create` runs before each test; upstream and gateway are closed after it. */
+/**
+ * Input of {@link testProvider}: `create` runs before each test; upstream and gateway are closed
+ * after it. Requests the upstream saw while `create` ran (an onboarding validation call) are
+ * not the suite's. The hooks describe providers that do not pass requests through as they are.
+ */
 export interface TestProviderOptions {
   name: string;
   create: () => Promise<ProviderSubject>;
   dialect: Dialect;
   additionalTests?: (ctx: ProviderTestContext) => void;
+  /** The credential in a request the upstream saw. Default: the dialect's (`x-api-key` or a Bearer key). */
+  credentialOf?: (request: RecordedRequest) => string | undefined;
+  /** The body the upstream should see when the client sent `sent`. Default: `sent` unchanged. */
+  expectBody?: (sent: Record<string, unknown>) => unknown;
 }
 
 /** Client headers that must never reach an upstream, even if a relay forgot to filter them. */
@@ -88,12 +96,17 @@ export function testProvider(options: TestProviderOptions): void {
     },
     request: (o) => upstreamRequest(options.dialect, o),
   };
+  let before = 0; // requests the upstream saw while `create` ran
+  const seen = (): RecordedRequest[] => ctx.subject.upstream.requests.slice(before);
+  const credentialOf = options.credentialOf ?? ((request: RecordedRequest) => spec.credential(request.headers));
+  const expectBody = options.expectBody ?? ((sent: Record<string, unknown>) => sent);
   const firstAccount = async () => (await ctx.subject.provider.accounts?.list())?.[0]?.id;
   const send = async (o: RequestOptions = {}) => ctx.subject.provider.send(ctx.request({ accountId: await firstAccount(), headers: CLIENT_CREDENTIALS, ...o }));
 
   describe(`${options.name} provider conformance (${options.dialect})`, () => {
     beforeEach(async () => {
       current = await options.create();
+      before = current.upstream.requests.length;
     });
     afterEach(async () => {
       await current?.upstream.close();
@@ -109,21 +122,22 @@ export function testProvider(options: TestProviderOptions): void {
       expect(response.headers.get("content-type")).toMatch(/application\/json/);
       const body = (await response.json()) as Record<string, unknown>;
       expect(spec.jsonText(body)).toBe("echo: first request");
-      const [seen] = ctx.subject.upstream.requests;
-      expect(seen?.method).toBe("POST");
-      expect(seen?.body).toEqual(request.body); // passed through unchanged
-      expect(spec.input(body)).toBe(Math.round((seen?.bodyBytes ?? 0) / 4));
+      const [first] = seen();
+      expect(first?.method).toBe("POST");
+      expect(first?.body).toEqual(expectBody(structuredClone(request.body))); // unchanged unless the provider says otherwise
+      expect(spec.input(body)).toBe(Math.round((first?.bodyBytes ?? 0) / 4));
     });
 
     it("sends the account's credential and none of the client's", async () => {
       const response = await send();
       await response.arrayBuffer();
-      const [seen] = ctx.subject.upstream.requests;
-      expect(ctx.subject.upstream.keys).toContain(spec.credential(seen?.headers ?? {}));
-      expect(JSON.stringify(seen?.headers)).not.toContain("client-canary");
-      expect(seen?.headers.cookie).toBeUndefined();
-      expect(seen?.headers["proxy-authorization"]).toBeUndefined();
-      expect(seen?.headers["content-type"]).toMatch(/^application\/json/);
+      const [first] = seen();
+      expect(first).toBeDefined();
+      expect(ctx.subject.upstream.keys).toContain(credentialOf(first!));
+      expect(JSON.stringify(first?.headers)).not.toContain("client-canary");
+      expect(first?.headers.cookie).toBeUndefined();
+      expect(first?.headers["proxy-authorization"]).toBeUndefined();
+      expect(first?.headers["content-type"]).toMatch(/^application\/json/);
     });
 
     it("returns a stream unread, with the dialect's complete event sequence", async () => {
@@ -152,7 +166,7 @@ export function testProvider(options: TestProviderOptions): void {
       ctx.subject.upstream.script({ stallBeforeHeadersMs: 20_000 });
       const controller = new AbortController();
       const pending = send({ signal: controller.signal });
-      await waitFor(() => ctx.subject.upstream.requests.length === 1, 2000, "the request to arrive");
+      await waitFor(() => seen().length === 1, 2000, "the request to arrive");
       controller.abort();
       await expect(pending).rejects.toThrow(/abort/i);
       await waitFor(() => ctx.subject.upstream.aborted === 1, 1000, "the upstream to see the abort");
@@ -175,7 +189,7 @@ export function testProvider(options: TestProviderOptions): void {
         ctx.subject.upstream.script({ redirectTo: `${trap.url}/v1/steal` });
         // A redirect fails the call (the relay then treats it like a network error).
         await expect(send()).rejects.toThrow();
-        expect(ctx.subject.upstream.requests.length).toBeGreaterThan(0);
+        expect(seen().length).toBeGreaterThan(0);
         expect(trap.hits).toBe(0);
       } finally {
         await trap.close();
@@ -194,7 +208,7 @@ export function testProvider(options: TestProviderOptions): void {
         const response = await count!(ctx.request({ accountId: await firstAccount() }));
         expect(response.status).toBe(200);
         expect(((await response.json()) as { input_tokens: unknown }).input_tokens).toBeTypeOf("number");
-        expect(ctx.subject.upstream.requests[0]?.path).toMatch(/\/count_tokens$/);
+        expect(seen()[0]?.path).toMatch(/\/count_tokens$/);
       });
     }
 

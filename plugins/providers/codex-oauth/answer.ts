@@ -3,8 +3,8 @@
 // (non-streaming clients; the backend only streams). A failure in the first events becomes a
 // plain error answer before any byte reaches the client, so the relay can cool the account
 // and try another one.
+import { type SSEEvent, createSSEParser, formatSSE } from "switchyard";
 import { failures, limitRetryMs, usageFromEvent, type CodexUsage } from "./limits.ts";
-import { type SseRecord, createRecordSplitter, formatRecords, recordJson } from "./sse.ts";
 
 /** What the answer helpers need from the plugin. */
 export interface AnswerContext {
@@ -13,10 +13,28 @@ export interface AnswerContext {
   onUsage(usage: CodexUsage): void;
 }
 
+/** The type of a Codex stream record: its `event:` field, else the `type` of its JSON data. */
+export function eventType(event: SSEEvent): string | undefined {
+  if (event.event !== undefined) return event.event;
+  const type = eventJson(event)?.type;
+  return typeof type === "string" ? type : undefined;
+}
+
+/** A record's data as a JSON object, or undefined. */
+export function eventJson(event: SSEEvent): Record<string, unknown> | undefined {
+  if (!event.data.startsWith("{")) return undefined;
+  try {
+    const value: unknown = JSON.parse(event.data);
+    return isRecord(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Streaming client: wait for the first content event, then stream the rest without rate-limit records. */
 export async function streamAnswer(upstream: Response, ctx: AnswerContext): Promise<Response> {
   const events = createEvents(upstream, ctx);
-  const head: SseRecord[] = [];
+  const head: Typed[] = [];
   for (;;) {
     const batch = await events.next();
     if (batch === undefined) break; // ended early: the relay reports the missing terminal event
@@ -26,10 +44,10 @@ export async function streamAnswer(upstream: Response, ctx: AnswerContext): Prom
       return failureAnswer(failed, ctx.now());
     }
     head.push(...batch);
-    if (batch.some((r) => !LEAD_EVENTS.has(r.type ?? ""))) break;
+    if (batch.some(isContent)) break;
   }
   const encoder = new TextEncoder();
-  let first = head.length ? formatRecords(head) : "";
+  let first = format(head);
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (first) {
@@ -41,7 +59,7 @@ export async function streamAnswer(upstream: Response, ctx: AnswerContext): Prom
         const batch = await events.next();
         if (batch === undefined) return controller.close();
         if (batch.length === 0) continue;
-        return controller.enqueue(encoder.encode(formatRecords(batch)));
+        return controller.enqueue(encoder.encode(format(batch)));
       }
     },
     cancel() {
@@ -63,7 +81,7 @@ export async function collectAnswer(upstream: Response, ctx: AnswerContext): Pro
         events.cancel();
         return failureAnswer(record, ctx.now());
       }
-      const json = recordJson(record);
+      const json = eventJson(record.event);
       if (record.type === "response.output_item.done" && json && typeof json.output_index === "number") items.set(json.output_index, json.item);
       if ((record.type === "response.completed" || record.type === "response.incomplete") && json && isRecord(json.response)) {
         events.cancel();
@@ -86,35 +104,47 @@ export async function collectAnswer(upstream: Response, ctx: AnswerContext): Pro
 const LEAD_EVENTS = new Set(["response.created", "response.in_progress", "response.queued"]);
 const LIMIT_CODES = new Set(["rate_limit_exceeded", "usage_limit_reached", "insufficient_quota", "usage_not_included"]);
 const CLIENT_CODES = new Set(["context_length_exceeded", "invalid_prompt", "invalid_request_error"]);
+// One record (its data) may be this long: a final response.completed repeats the whole output.
+const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
+/** A record with its type, read once. */
+interface Typed {
+  event: SSEEvent;
+  type: string | undefined;
+}
 
 interface Events {
   /** The next records (rate-limit records removed); undefined at the end. */
-  next(): Promise<SseRecord[] | undefined>;
+  next(): Promise<Typed[] | undefined>;
   cancel(): void;
 }
 
 function createEvents(upstream: Response, ctx: AnswerContext): Events {
   const reader = upstream.body!.getReader();
-  const decoder = new TextDecoder();
-  const splitter = createRecordSplitter();
+  const parser = createSSEParser({ maxLineBytes: MAX_RECORD_BYTES });
   let done = false;
-  const keep = (records: SseRecord[]) =>
-    records.filter((record) => {
-      if (record.type !== "codex.rate_limits") return true;
-      const usage = usageFromEvent(recordJson(record) ?? {}, ctx.now());
-      if (usage) ctx.onUsage(usage);
-      return false;
-    });
+  const keep = (events: SSEEvent[]) => {
+    const out: Typed[] = [];
+    for (const event of events) {
+      const type = eventType(event);
+      if (type !== "codex.rate_limits") out.push({ event, type });
+      else {
+        const usage = usageFromEvent(eventJson(event) ?? {}, ctx.now());
+        if (usage) ctx.onUsage(usage);
+      }
+    }
+    return out;
+  };
   return {
     async next() {
       if (done) return undefined;
       const chunk = await reader.read();
       if (chunk.done) {
         done = true;
-        const rest = keep([...splitter.push(decoder.decode()), ...splitter.end()]);
+        const rest = keep(parser.end());
         return rest.length ? rest : undefined;
       }
-      return keep(splitter.push(decoder.decode(chunk.value, { stream: true })));
+      return keep(parser.push(chunk.value));
     },
     cancel() {
       done = true;
@@ -123,18 +153,24 @@ function createEvents(upstream: Response, ctx: AnswerContext): Events {
   };
 }
 
-function isFailure(record: SseRecord): boolean {
+function format(records: readonly Typed[]): string {
+  let out = "";
+  for (const record of records) out += formatSSE(record.event);
+  return out;
+}
+
+function isFailure(record: Typed): boolean {
   return record.type === "response.failed" || record.type === "error";
 }
 
-function isContent(record: SseRecord): boolean {
+function isContent(record: Typed): boolean {
   return !LEAD_EVENTS.has(record.type ?? "");
 }
 
 // A failure event as a plain error answer: limits → 429 (cooling until the reset), the
 // request's own fault → 400, anything else → 502 (the relay tries another account).
-function failureAnswer(record: SseRecord, now: number): Response {
-  const json = recordJson(record) ?? {};
+function failureAnswer(record: Typed, now: number): Response {
+  const json = eventJson(record.event) ?? {};
   const error = isRecord(json.response) && isRecord(json.response.error) ? json.response.error : isRecord(json.error) ? json.error : json;
   const code = typeof error.code === "string" ? error.code : typeof error.type === "string" ? error.type : "upstream_error";
   const message = typeof error.message === "string" ? error.message.slice(0, 500) : `The Codex backend failed (${code})`;

@@ -1,10 +1,10 @@
 // Proof that a new account works: one tiny Responses request to the Codex backend, read to
 // its terminal event. A usage limit still proves the credentials.
 import { randomUUID } from "node:crypto";
-import { type PluginContext, redactString } from "switchyard";
+import { type PluginContext, createSSEParser, redactString } from "switchyard";
+import { eventJson, eventType } from "./answer.ts";
 import { type CodexUsage, limitRetryMs, usageFromHeaders } from "./limits.ts";
 import type { ResolvedCodexOptions } from "./options.ts";
-import { createRecordSplitter, recordJson } from "./sse.ts";
 import { type CodexCredentials, fetchVia } from "./tokens.ts";
 import { codexHeaders, validationBody } from "./upstream.ts";
 
@@ -49,18 +49,18 @@ const TIMEOUT_MS = 30_000;
 // Read the answer to its end (it is tiny): a terminal event proves the whole path works.
 async function readAnswer(response: Response): Promise<ProbeResult> {
   const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  const splitter = createRecordSplitter(1024 * 1024);
+  const parser = createSSEParser(); // 1 MiB a line: the answer is tiny
   let verdict: ProbeResult | undefined;
   try {
     for (;;) {
       const chunk = await reader.read();
-      const records = chunk.done ? splitter.end() : splitter.push(decoder.decode(chunk.value, { stream: true }));
-      for (const record of records) {
+      const events = chunk.done ? parser.end() : parser.push(chunk.value);
+      for (const event of events) {
         if (verdict) break;
-        if (record.type === "response.completed" || record.type === "response.incomplete") verdict = { ok: true };
-        if (record.type === "response.failed" || record.type === "error") {
-          const json = recordJson(record) ?? {};
+        const type = eventType(event);
+        if (type === "response.completed" || type === "response.incomplete") verdict = { ok: true };
+        if (type === "response.failed" || type === "error") {
+          const json = eventJson(event) ?? {};
           const error = errorOf(isRecord(json.response) ? json.response : json);
           if (error.code && LIMIT_CODES.has(error.code)) verdict = { ok: true, note: `usage limit reached at validation (${error.code})` };
           else verdict = { ok: false, reason: `the Codex backend failed the request${error.code ? ` (${error.code})` : ""}${error.message ? `: ${error.message}` : ""}` };

@@ -10,14 +10,14 @@ import { type LogCapture, captureLogs } from "../../../core/logger.ts";
 import { type Gateway, type GatewayConfig, type RunningServer, createGateway, createLogger, resolveGatewayConfig, startServer } from "../../../core/index.ts";
 import apiKey, { type ApiKeyStrategy } from "../../../plugins/auth/api-key/index.ts";
 import codexOAuth, { type CodexOAuthOptions, DEFAULT_SCOPES } from "../../../plugins/providers/codex-oauth/index.ts";
-import { createRecordSplitter } from "../../../plugins/providers/codex-oauth/sse.ts";
+import { streamAnswer } from "../../../plugins/providers/codex-oauth/answer.ts";
+import type { CodexUsage } from "../../../plugins/providers/codex-oauth/limits.ts";
 import { REMOVED_FIELDS, shapeBody } from "../../../plugins/providers/codex-oauth/upstream.ts";
 import { binPath, runCli } from "../../_cli.ts";
 import { setupGateway, testSecret } from "../../_setup.ts";
 import { createTempProject } from "../../_tmp.ts";
 import { testProvider, upstreamRequest, waitFor } from "../../conformance/provider.ts";
 import { type TestProxy, startHttpProxy, startSocks5Proxy } from "../../fixtures/proxies.ts";
-import type { FakeUpstream } from "../../fixtures/upstreams/_server.ts";
 import { type FakeCodex, codexUsageLimit, startFakeCodex } from "../../fixtures/upstreams/codex.ts";
 import { type FakeOAuth, type FakeOAuthAccount, type FakeOAuthOptions, type IssuedTokens, startFakeOAuth } from "../../fixtures/upstreams/oauth.ts";
 
@@ -152,21 +152,23 @@ function expectCodexShape(codex: FakeCodex, oauth: FakeOAuth): void {
 const weather = { name: "get_weather", description: "Weather for a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } };
 
 describe("codex-oauth provider", () => {
-  // The suite checks that bodies pass unchanged; this provider adds exactly the three fields the
-  // backend requires (stream, store, instructions: §4.7, asserted by the tests below). The view
-  // hides those and the validation call made while onboarding, so the suite checks the rest.
+  // The provider adds exactly the three fields the backend requires (§4.7): the suite expects
+  // them on top of the body it sent. The validation call of the onboarding is not the suite's.
   testProvider({
     name: PROVIDER,
     dialect: "openai-responses",
+    expectBody: (sent) => ({ ...sent, stream: true, store: false, instructions: "" }),
     async create() {
       const oauth = await startFakeOAuth({ flavor: "codex" });
+      cleanups.push(() => (remember(oauth), oauth.close()));
       const codex = await startFakeCodex({ oauth });
       const gateway = await setupGateway({ providers: [codexOAuth({ issuer: oauth.url, baseURL: codexBase(codex) })] });
       const provider = gateway.providers.get(PROVIDER)!;
       const { authUrl, flowId } = await provider.accounts!.admin!.oauth!.start({});
       const browser = await oauth.authorize(authUrl);
       expect((await provider.accounts!.admin!.oauth!.exchange({ flowId, code: browser.callbackUrl })).status).toBe("active");
-      return { gateway, provider, upstream: afterOnboarding(codex, oauth) };
+      expect(codex.requests).toHaveLength(1); // the validation call
+      return { gateway, provider, upstream: codex };
     },
   });
 
@@ -200,22 +202,28 @@ describe("codex-oauth provider", () => {
     },
   );
 
+  // Core's parser is tested on its own (test/core/sse.test.ts); this is the plugin's use of it.
   prop.prop([fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 30 }), fc.constantFrom("\n", "\r\n", "\r")], { numRuns: 150 })(
-    "splits a Codex stream into the same records at any chunk boundaries and line endings",
-    (cuts, eol) => {
-      const wire = CODEX_SSE.replaceAll("\n", eol);
-      const whole = createRecordSplitter();
-      const expected = [...whole.push(wire), ...whole.end()].map((r) => [r.type, r.data]);
-      expect(expected.map(([type]) => type)).toEqual(["codex.rate_limits", "response.created", "response.output_text.delta", "response.completed"]);
-      const split = createRecordSplitter();
-      const got: Array<[string | undefined, string]> = [];
+    "streams a Codex answer cut at any byte and with any line ending as the same records, rate limits taken out",
+    async (cuts, eol) => {
+      const wire = new TextEncoder().encode(CODEX_SSE.replaceAll("\n", eol));
+      const chunks: Uint8Array[] = [];
       let at = 0;
-      for (const cut of cuts) {
-        got.push(...split.push(wire.slice(at, at + cut)).map((r): [string | undefined, string] => [r.type, r.data]));
+      for (const cut of [...cuts, wire.length]) {
+        chunks.push(wire.slice(at, at + cut));
         at += cut;
       }
-      got.push(...split.push(wire.slice(at)).map((r): [string | undefined, string] => [r.type, r.data]), ...split.end().map((r): [string | undefined, string] => [r.type, r.data]));
-      expect(got).toEqual(expected);
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          const next = chunks.shift();
+          if (next === undefined) controller.close();
+          else controller.enqueue(next);
+        },
+      });
+      const usage: CodexUsage[] = [];
+      const answer = await streamAnswer(new Response(body), { now: () => 0, onUsage: (u) => usage.push(u) });
+      expect(await answer.text()).toBe(CODEX_STREAMED);
+      expect(usage).toEqual([{ primaryUsedPercent: 5, primaryResetAt: 1000 }]);
     },
   );
 });
@@ -692,43 +700,20 @@ function targets(proxy: TestProxy): string[] {
   return proxy.connections.map((c) => c.target);
 }
 
-// The fake after onboarding, as the conformance suite should see it (see the comment at testProvider).
-function afterOnboarding(codex: FakeCodex, oauth: FakeOAuth): FakeUpstream {
-  const from = codex.requests.length;
-  const added = (body: unknown) => {
-    const { stream: _s, store: _t, instructions, ...rest } = body as Record<string, unknown>;
-    return instructions === "" ? rest : { ...rest, instructions };
-  };
-  return {
-    get url() {
-      return codex.url;
-    },
-    get requests() {
-      return codex.requests.slice(from).map((r) => ({ ...r, body: added(r.body) }));
-    },
-    get keys() {
-      return codex.keys;
-    },
-    script: (...behaviours) => codex.script(...behaviours),
-    get open() {
-      return codex.open;
-    },
-    get aborted() {
-      return codex.aborted;
-    },
-    async close() {
-      remember(oauth);
-      await Promise.all([codex.close(), oauth.close()]);
-    },
-  };
-}
-
 const CODEX_SSE = [
   'event: codex.rate_limits\ndata: {"type":"codex.rate_limits","plan_type":"plus","rate_limits":{"primary":{"used_percent":5,"window_minutes":300,"reset_at":1}}}\n',
   ': keep-alive comment\n',
   'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_1","status":"in_progress"}}\n',
   'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":1,"delta":"h\\u00e9llo ✓"}\n',
   'event: response.completed\ndata: {"type":"response.completed","sequence_number":2,\ndata: "response":{"id":"resp_1","status":"completed"}}\n',
+].join("\n");
+
+// CODEX_SSE as the plugin streams it on: the rate-limit record and the comment gone, line endings `\n`.
+const CODEX_STREAMED = [
+  'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_1","status":"in_progress"}}\n',
+  'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":1,"delta":"h\\u00e9llo ✓"}\n',
+  'event: response.completed\ndata: {"type":"response.completed","sequence_number":2,\ndata: "response":{"id":"resp_1","status":"completed"}}\n',
+  "",
 ].join("\n");
 
 const FAILED_SSE = [
