@@ -40,8 +40,14 @@ export function registerUserRoutes(host: RouteHost, users: UserCore): void {
     if (!pending || !user || user.sessionEpoch !== pending.epoch) throw unauthorized("This login expired; log in again");
     if (user.status === "banned") throw forbidden("This account is banned");
     let passed = false;
-    for (const factor of users.factors) {
-      if ((await factor.required(user)) && (await factor.verify(user, body.code))) passed = true;
+    try {
+      for (const factor of users.factors) {
+        if ((await factor.required(user)) && (await factor.verify(user, body.code))) passed = true;
+      }
+    } catch (error) {
+      // A factor that refuses outright (locked out) ends this pending login too (security.md B5).
+      await users.sessions.consumePending(body.ticket);
+      throw error;
     }
     if (!passed) throw unauthorized("Invalid code");
     if (!(await users.sessions.consumePending(body.ticket))) throw unauthorized("This login was already completed");

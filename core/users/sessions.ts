@@ -111,10 +111,9 @@ export function createSessions(storage: GatewayStorage, secrets: SecretBox, user
       },
       async verify(token) {
         if (!ACCESS_TOKEN.test(token)) return undefined;
-        // Personal tokens outlive sessions: only a ban ends them, not a logout elsewhere.
-        const record = await storage.get<AccessTokenRecord>(tokenKey(token));
-        if (!record) return undefined;
-        return (await users.get(record.userId)) ?? undefined;
+        // Bound to the user's epoch like sessions (security.md B4): a password or 2FA change,
+        // a role change, a ban or logout-all ends them; a single logout elsewhere does not.
+        return liveUser(await storage.get<AccessTokenRecord & { epoch: number }>(tokenKey(token)));
       },
     },
   };

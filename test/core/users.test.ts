@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Role, defineAuth, definePlugin, readJsonObject, startServer } from "../../core/index.ts";
+import { HTTPError, type Role, defineAuth, definePlugin, readJsonObject, startServer } from "../../core/index.ts";
 import { setupGateway } from "../_setup.ts";
 
 const ROOT_TOKEN = "users-test-admin-token-0123456789abcdefghij";
@@ -119,7 +119,8 @@ describe("users and sessions", () => {
     const banned = await call("PATCH", `/admin/users/${victim.body.user.id}`, { bearer: ROOT_TOKEN, body: { status: "banned" } });
     expect(banned.body.status).toBe("banned");
     expect((await call("GET", "/auth/me", { cookie: victim.cookie })).status).toBe(401);
-    expect((await call("GET", "/auth/me", { bearer: pat.body.token })).status).toBe(403);
+    // The ban bumped the user's epoch, so the token is dead, not merely refused.
+    expect((await call("GET", "/auth/me", { bearer: pat.body.token })).status).toBe(401);
   });
 
   it("admins manage users below them; only root grants admin; nobody changes their own role", async () => {
@@ -169,5 +170,32 @@ describe("plugin routes under /auth", () => {
     await expect(setupGateway({ auth: [squatter()] })).rejects.toThrow(/GET \/auth\/me is already registered by core/);
     const extension = definePlugin({ name: "ext", setup(ctx) { ctx.routes.add({ method: "GET", path: "/x", mount: "auth", access: "public", handler: () => "x" }); } });
     await expect(setupGateway({ plugins: [extension()] })).rejects.toThrow(/only auth plugins mount routes under \/auth/);
+  });
+});
+
+describe("epoch-bound personal tokens and locked-out tickets", () => {
+  it("logout-all (like a password or 2FA change) ends personal tokens too", async () => {
+    const { call, login } = await start();
+    const me = await login("epoch");
+    const pat = await call("POST", "/auth/tokens", { cookie: me.cookie, body: { name: "ci" } });
+    expect((await call("GET", "/auth/me", { bearer: pat.body.token })).status).toBe(200);
+    await call("POST", "/auth/logout-all", { cookie: me.cookie });
+    expect((await call("GET", "/auth/me", { bearer: pat.body.token })).status).toBe(401);
+  });
+
+  it("a second factor that refuses outright (lockout) ends the pending login", async () => {
+    const locking = defineAuth({
+      name: "locking",
+      setup(ctx) {
+        ctx.users.addSecondFactor({ name: "locked", required: async () => true, verify: async () => { throw new HTTPError({ status: 429, message: "locked" }); } });
+        return {};
+      },
+    });
+    const gateway = await setupGateway({ auth: [testLogin(), locking()] });
+    const started = await gateway.request("/auth/test/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "x" }) });
+    const { ticket } = (await started.json()) as { ticket: string };
+    const attempt = () => gateway.request("/auth/login/2fa", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ticket, code: "1" }) });
+    expect((await attempt()).status).toBe(429);
+    expect((await attempt()).status).toBe(401);
   });
 });
