@@ -21,6 +21,7 @@ import { registerHealthRoutes } from "./routes/health.ts";
 import { addGuardedRoute } from "./routes/guarded.ts";
 import { type AccountsService, createAccountsService } from "./admin/accounts.ts";
 import { registerAdminRoutes } from "./admin/routes.ts";
+import { registerUsageRoutes } from "./admin/usage.ts";
 import { adminTokenStrategy } from "./admin/token.ts";
 import { accountsCommand } from "./cli/accounts.ts";
 import { ipAllowed } from "./cidr.ts";
@@ -176,6 +177,7 @@ export async function createGateway(input: GatewayConfig | ResolvedGatewayConfig
     hooks.hook("close", () => usage.close());
     const relay = { config, storage, providers, auth, hooks, logger, usage, scheduler };
     registerRelayRoutes(app, relay, routes);
+    registerUsageRoutes(gateway, { storage, usage });
     commands.push(accountsCommand(gateway.accounts));
     await hooks.callHook("ready");
   } catch (error) {

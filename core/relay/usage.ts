@@ -56,6 +56,26 @@ export function createUsageRecorder(options: { storage: GatewayStorage; flushMs:
   const timer = setInterval(() => void flush(), options.flushMs);
   timer.unref();
 
+  // Which model and provider scopes had traffic on a day, so the admin API can list them
+  // (counters cannot be listed). Written once per scope and day per instance.
+  const indexed = new Set<string>();
+  async function indexScopes(batch: UsageRecord[]): Promise<void> {
+    for (const entry of batch) {
+      const day = dayOf(entry.at);
+      for (const scope of [`provider:${storageKey(entry.provider)}`, `model:${storageKey(entry.model)}`]) {
+        const key = `${USAGE_INDEX}:${day}:${scope}`;
+        if (indexed.has(key)) continue;
+        try {
+          await storage.set(key, 1, { ttlMs: INDEX_TTL_MS });
+          if (indexed.size > 10_000) indexed.clear();
+          indexed.add(key);
+        } catch {
+          // the next flush tries again
+        }
+      }
+    }
+  }
+
   function flush(): Promise<void> {
     running = running.then(async () => {
       if (records.length === 0 && retry.size === 0) return;
@@ -74,6 +94,7 @@ export function createUsageRecorder(options: { storage: GatewayStorage; flushMs:
           for (const [key, delta] of counterDeltas(batch, new Map())) subtract(deltas, key, delta.by);
         }
       }
+      await indexScopes(batch);
       for (const [key, { by, ttlMs }] of deltas) {
         if (by === 0) continue;
         try {
@@ -122,12 +143,26 @@ export async function readUsageTotals(storage: GatewayStorage, scope: string, pe
   };
 }
 
+/** Scopes (`model:<id>`, `provider:<name>`) with traffic on a UTC day (`YYYY-MM-DD`). */
+export async function usageScopesOf(storage: GatewayStorage, day: string): Promise<string[]> {
+  const prefix = `${USAGE_INDEX}:${day}`;
+  return (await storage.keys(prefix)).map((key) => key.slice(prefix.length + 1));
+}
+
+/** The UTC day (`YYYY-MM-DD`) of an epoch ms. */
+export function dayOf(epochMs: number): string {
+  return new Date(epochMs).toISOString().slice(0, 10);
+}
+
 /** The usage scope of a client key. */
 export function keyScope(keyId: string): string {
   return `key:${storageKey(keyId)}`;
 }
 
 // --- internal ---
+
+const USAGE_INDEX = "usage:scopes";
+const INDEX_TTL_MS = 400 * 86_400_000;
 
 type Deltas = Map<string, { by: number; ttlMs: number }>;
 
@@ -169,8 +204,4 @@ function counterDeltas(batch: UsageRecord[], carried: Deltas): Deltas {
     }
   }
   return deltas;
-}
-
-function dayOf(epochMs: number): string {
-  return new Date(epochMs).toISOString().slice(0, 10);
 }
