@@ -1,5 +1,16 @@
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { connect } from "node:net";
+import { join } from "node:path";
+
+/**
+ * The browser tests need Debian's chromium: install it when missing (scripts/ensure-chromium.sh;
+ * a failure leaves the browser tests to fail with the reason, never to skip).
+ */
+function ensureChromium(): void {
+  if (existsSync("/usr/bin/chromium")) return;
+  spawnSync("bash", [join(import.meta.dirname, "../scripts/ensure-chromium.sh")], { stdio: "inherit" });
+}
 
 /**
  * The suite needs a Redis (storage conformance, multi-instance limits). Use the one on
@@ -7,6 +18,7 @@ import { connect } from "node:net";
  * (nothing saved) and stop it afterwards. No Redis at all fails the Redis suites loudly.
  */
 export default async function setup(): Promise<() => void> {
+  ensureChromium();
   const url = new URL(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
   const port = Number(url.port || 6379);
   const local = url.hostname === "127.0.0.1" || url.hostname === "localhost";
