@@ -46,6 +46,7 @@ function toFactory<O, K extends PluginKind>(kind: K, definition: PluginDefinitio
     kind,
     ...(compat === undefined ? {} : { compat }),
     ...(dependsOn === undefined ? {} : { dependsOn: [...dependsOn] }),
+    ...(options === undefined ? {} : { options }),
     setup: (ctx) => definition.setup(ctx, (options ?? {}) as O),
   });
   return factory as PluginFactory<O, K>;

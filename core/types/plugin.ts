@@ -106,6 +106,8 @@ export interface GatewayPlugin<K extends PluginKind = PluginKind> {
   compat?: string;
   /** Plugins that must be set up first. */
   dependsOn?: string[];
+  /** The options as the operator wrote them (shown masked in the admin settings view). */
+  options?: unknown;
   setup(ctx: PluginContext): PluginCapabilities[K] | Promise<PluginCapabilities[K]>;
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { captureLogs } from "../../core/logger.ts";
-import { createGateway, resolveGatewayConfig } from "../../core/index.ts";
+import { createGateway, defineAuth, resolveGatewayConfig } from "../../core/index.ts";
 import apiKey, { type ApiKeyStrategy } from "../../plugins/auth/api-key/index.ts";
 import { setupGateway, testSecret } from "../_setup.ts";
 import { type TestOAuthHandle, testOAuth } from "../fixtures/test-oauth-provider.ts";
@@ -29,7 +29,7 @@ describe("admin API for provider accounts", () => {
     const { gateway } = await start();
     const admin = gateway.routes.filter((r) => r.path.startsWith("/admin"));
     expect(admin.every((r) => r.access === "admin")).toBe(true);
-    expect(admin.filter((r) => !r.path.startsWith("/admin/users")).map((r) => `${r.method} ${r.path}`).sort()).toEqual([
+    expect(admin.filter((r) => /^\/admin\/(accounts|providers)/.test(r.path)).map((r) => `${r.method} ${r.path}`).sort()).toEqual([
       "DELETE /admin/accounts/:id",
       "GET /admin/accounts",
       "GET /admin/accounts/:id",
@@ -131,5 +131,32 @@ describe("SWITCHYARD_ADMIN_TOKEN", () => {
       logs.stop();
     }
     expect(logs.text()).not.toContain(ADMIN_TOKEN);
+  });
+});
+
+describe("GET /admin/config", () => {
+  it("shows the resolved config with every secret masked", async () => {
+    const secrets = ["canary-or-key-1f2e3d", "canary-mgmt-key-9a8b7c", "canary-client-secret-5d6e", "scrypt$32768$8$1$canary-salt$canary-hash", "canary-redis-pass-42"];
+    const withSecrets = defineAuth<Record<string, unknown>>({ name: "secretive", setup: () => ({}) });
+    const gateway = await setupGateway(
+      {
+        auth: [withSecrets({ clientId: "visible-client-id", clientSecret: secrets[2], admins: [{ username: "root", passwordHash: secrets[3] }], keys: [secrets[0]], managementKey: secrets[1], webhook: `https://user:${secrets[4]}@hooks.example/x` })],
+        routes: [],
+      },
+      { env: { SWITCHYARD_ADMIN_TOKEN: ADMIN_TOKEN } },
+    );
+    const response = await gateway.request("/admin/config", { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    for (const secret of secrets) expect(text).not.toContain(secret);
+    const body = JSON.parse(text) as any;
+    expect(body.plugins).toContainEqual(expect.objectContaining({ kind: "auth", name: "secretive" }));
+    const options = body.plugins.find((p: any) => p.name === "secretive").options;
+    expect(options.clientId).toBe("visible-client-id");
+    expect(options.clientSecret).toMatch(/^(••••••|\[redacted\])$/);
+    expect(options.keys).toBe("••••••");
+    expect(options.webhook).toMatch(/^https:\/\/.*@hooks\.example\/x$/);
+    expect(body.server.port).toBeTypeOf("number");
+    expect((await gateway.request("/admin/config")).status).toBe(401);
   });
 });
