@@ -16,7 +16,7 @@ import { resolveSecretKey } from "./secret-key.ts";
 import { type StorageOptions, createGatewayStorage } from "./storage.ts";
 import { registerRelayRoutes } from "./relay/routes.ts";
 import { createScheduler } from "./relay/scheduler.ts";
-import { createUsageRecorder } from "./relay/usage.ts";
+import { type UsageRecorder, createUsageRecorder, keyTotals } from "./relay/usage.ts";
 import { registerHealthRoutes } from "./routes/health.ts";
 import { addGuardedRoute } from "./routes/guarded.ts";
 import { type AccountsService, createAccountsService } from "./admin/accounts.ts";
@@ -77,6 +77,8 @@ export interface Gateway {
   accounts: AccountsService;
   /** Users, sessions and second factors. */
   users: UserCore;
+  /** Usage recording (the relay writes, the admin API reads). */
+  usage: UsageRecorder;
   /** Answer a fetch `Request` (what the Node server and tests call). */
   fetch(request: Request): Promise<Response>;
   /** Run `close` hooks and release storage. Idempotent. */
@@ -114,6 +116,8 @@ export async function createGateway(input: GatewayConfig | ResolvedGatewayConfig
   const http = createHttpClient();
   const providers = new Map<string, Provider>();
   const now = options.now ?? Date.now;
+  const usage = createUsageRecorder({ storage, flushMs: config.relay.usageFlushMs, logger });
+  hooks.hook("close", () => usage.close());
   const scheduler = createScheduler(storage, config.relay);
   const userStore = createUserStore(storage, now);
   const users = createUserDirectory(userStore, createSessions(storage, secrets, userStore, now));
@@ -156,6 +160,7 @@ export async function createGateway(input: GatewayConfig | ResolvedGatewayConfig
     app, config, storage, hooks, logger, secrets, providers, auth, routes, commands, http,
     accounts: createAccountsService(providers, scheduler),
     users,
+    usage,
     fetch: (request) => Promise.resolve(app.fetch(request)),
     async close() {
       if (closed) return;
@@ -175,8 +180,6 @@ export async function createGateway(input: GatewayConfig | ResolvedGatewayConfig
       if (entry.plugin.kind === "provider") providers.set(entry.plugin.name, capability as Provider);
       if (entry.plugin.kind === "auth") auth.push({ name: entry.plugin.name, strategy: capability as NamedAuthStrategy["strategy"] });
     }
-    const usage = createUsageRecorder({ storage, flushMs: config.relay.usageFlushMs, logger });
-    hooks.hook("close", () => usage.close());
     const relay = { config, storage, providers, auth, hooks, logger, usage, scheduler };
     registerRelayRoutes(app, relay, routes);
     registerUsageRoutes(gateway, { storage, usage });
@@ -223,6 +226,7 @@ async function setupPlugin(entry: PreparedPlugin, { gateway, now }: { gateway: G
     jobs: { every: jobs.every },
     users: gateway.users,
     accounts: gateway.accounts,
+    usage: { keyTotals: (keyId) => keyTotals(gateway.storage, gateway.usage, keyId) },
   };
   try {
     return await plugin.setup(ctx);

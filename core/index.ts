@@ -32,12 +32,22 @@ export {
   checkKnownOptions,
   createKeyAccounts,
   parseBaseURL,
+  parseHttpUrl,
   parseKeys,
   parseModels,
   type KeyAccount,
   type KeyAccounts,
   type KeyInput,
+  type HttpUrlOptions,
 } from "./key-accounts.ts";
+export {
+  createAttemptLimiter,
+  createRateLimiter,
+  type AttemptLimiter,
+  type AttemptLimiterOptions,
+  type RateLimiter,
+  type RateLimiterOptions,
+} from "./limits.ts";
 export { ipAllowed, parseCidr, type Cidr } from "./cidr.ts";
 export { createHttpClient, type HttpClient, type HttpClientOptions, type HttpRequestInit } from "./http-client.ts";
 export { parseProxyUrl, type ProxyUrlCheck } from "./proxy-url.ts";

@@ -95,30 +95,53 @@ export function parseKeys(value: unknown, problems: OptionProblems): KeyAccount[
   return accounts;
 }
 
+/** How {@link parseHttpUrl} checks one URL option. */
+export interface HttpUrlOptions {
+  /** The option's name in problem lines. Default `"baseURL"`. */
+  name?: string;
+  /** Allow plain http to a host that is not loopback (only `true` does). Default false. */
+  allowInsecureHttp?: unknown;
+  /** Allow a query (e.g. an authorize page's fixed parameters); never echoed. Default false. */
+  allowQuery?: boolean;
+}
+
 /**
- * Validate a base URL: http(s), no credentials, query or fragment; plain http only to a
- * loopback host unless `allowInsecureHttp`. Returns it without trailing slashes.
+ * Validate one URL option: http(s), no credentials, fragment or (unless `allowQuery`) query;
+ * plain http only to a loopback host unless `allowInsecureHttp`. Problems name `name` and never
+ * echo the userinfo, query or fragment. Returns the normalized URL (`""` when it does not parse).
+ *
+ * @example tokenURL: parseHttpUrl(options.tokenURL ?? DEFAULT_TOKEN_URL, { name: "tokenURL", allowInsecureHttp }, problems)
  */
-export function parseBaseURL(value: unknown, allowInsecureHttp: unknown, problems: OptionProblems): string {
-  const expected = "an http(s) URL without credentials, query or fragment";
+export function parseHttpUrl(value: unknown, options: HttpUrlOptions, problems: OptionProblems): string {
+  const { name = "baseURL", allowInsecureHttp, allowQuery = false } = options;
+  const expected = `an http(s) URL without credentials${allowQuery ? "" : ", query"} or fragment`;
   let url: URL;
   try {
     url = new URL(String(value));
   } catch {
-    problems.addText("baseURL", expected, typeof value === "string" ? "a string that is not a URL" : describeValue(value));
+    problems.addText(name, expected, typeof value === "string" ? "a string that is not a URL" : describeValue(value));
     return "";
   }
   // Never echo a query, fragment or userinfo: they may carry a key.
   const shown = JSON.stringify(`${url.protocol}//${url.host}${url.pathname}`);
   if (typeof value !== "string" || !["http:", "https:"].includes(url.protocol)) {
-    problems.addText("baseURL", expected, typeof value === "string" ? `a URL with protocol ${url.protocol}` : describeValue(value));
-  } else if (url.username || url.password || url.search || url.hash) {
-    problems.addText("baseURL", expected, `${shown} with credentials, a query or a fragment (hidden)`);
+    problems.addText(name, expected, typeof value === "string" ? `a URL with protocol ${url.protocol}` : describeValue(value));
+  } else if (url.username || url.password || url.hash || (url.search && !allowQuery)) {
+    problems.addText(name, expected, `${shown} with credentials, a query or a fragment (hidden)`);
   } else if (url.protocol === "http:" && !LOOPBACK.test(url.hostname) && allowInsecureHttp !== true) {
-    problems.addText("baseURL", "https (plain http only to a loopback host, or with allowInsecureHttp: true)", shown);
+    problems.addText(name, "https (plain http only to a loopback host, or with allowInsecureHttp: true)", shown);
   }
+  return url.href;
+}
+
+/**
+ * Validate a base URL option (see {@link parseHttpUrl}; no query) and `allowInsecureHttp`
+ * (a boolean when set). Returns it without trailing slashes. `name` defaults to `"baseURL"`.
+ */
+export function parseBaseURL(value: unknown, allowInsecureHttp: unknown, problems: OptionProblems, name = "baseURL"): string {
+  const url = parseHttpUrl(value, { name, allowInsecureHttp }, problems);
   if (allowInsecureHttp !== undefined && typeof allowInsecureHttp !== "boolean") problems.addText("allowInsecureHttp", "a boolean", describeValue(allowInsecureHttp));
-  return url.href.replace(/\/+$/, "");
+  return url.replace(/\/+$/, "");
 }
 
 /** Validate an optional list of model ids. */

@@ -4,7 +4,7 @@ import type { H3Event } from "h3";
 import { badRequest } from "../errors.ts";
 import { type RouteHost, addGuardedRoute } from "../routes/guarded.ts";
 import type { GatewayStorage } from "../types/storage.ts";
-import { type UsageRecorder, type UsageTotals, dayOf, keyScope, readUsageTotals, usageScopesOf } from "../relay/usage.ts";
+import { type UsageRecorder, type UsageTotals, dayOf, keyTotals, readUsageTotals, usageScopesOf } from "../relay/usage.ts";
 
 /** One row of a breakdown. */
 export type UsageRow = UsageTotals & { name: string };
@@ -39,10 +39,8 @@ export function registerUsageRoutes(host: RouteHost, input: { storage: GatewaySt
     };
   });
   add("/admin/usage/keys/:id", async (event) => {
-    await usage.flush();
-    const scope = keyScope(decodeURIComponent(event.context.params?.id ?? ""));
-    const [today, month, total] = await Promise.all((["day", "month", "total"] as const).map((p) => readUsageTotals(storage, scope, p)));
-    return { keyId: event.context.params?.id, today, month, total };
+    const keyId = decodeURIComponent(event.context.params?.id ?? "");
+    return { keyId, ...(await keyTotals(storage, usage, keyId)) };
   });
 }
 

@@ -3,7 +3,7 @@ import { matchAnyGlob } from "../glob.ts";
 import type { RegisteredRoute } from "../gateway.ts";
 import type { ModelInfo } from "../types/provider.ts";
 import { type RelayContext, countTokens, relayMessage, requireClient } from "./pipeline.ts";
-import { keyScope, readUsageTotals } from "./usage.ts";
+import { keyTotals } from "./usage.ts";
 
 /** Mount the client-facing endpoints; every one needs a gateway key. */
 export function registerRelayRoutes(app: H3, ctx: RelayContext, routes: RegisteredRoute[]): void {
@@ -22,10 +22,7 @@ export function registerRelayRoutes(app: H3, ctx: RelayContext, routes: Register
   });
   add("GET", "/v1/usage", async function ownUsage(event) {
     const principal = await requireClient(event, ctx);
-    await ctx.usage.flush();
-    const scope = keyScope(principal.id);
-    const [today, month, total] = await Promise.all((["day", "month", "total"] as const).map((p) => readUsageTotals(ctx.storage, scope, p)));
-    return { key_id: principal.id, today, month, total };
+    return { key_id: principal.id, ...(await keyTotals(ctx.storage, ctx.usage, principal.id)) };
   });
   add("GET", "/v1/key-info", async function keyInfo(event) {
     const principal = await requireClient(event, ctx);

@@ -154,6 +154,14 @@ export function dayOf(epochMs: number): string {
   return new Date(epochMs).toISOString().slice(0, 10);
 }
 
+/** A client key's totals today, this month and in total, after flushing this instance's buffer. */
+export async function keyTotals(storage: GatewayStorage, usage: UsageRecorder, keyId: string): Promise<{ today: UsageTotals; month: UsageTotals; total: UsageTotals }> {
+  await usage.flush();
+  const scope = keyScope(keyId);
+  const [today, month, total] = await Promise.all((["day", "month", "total"] as const).map((p) => readUsageTotals(storage, scope, p)));
+  return { today: today!, month: month!, total: total! };
+}
+
 /** The usage scope of a client key. */
 export function keyScope(keyId: string): string {
   return `key:${storageKey(keyId)}`;

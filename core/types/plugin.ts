@@ -11,6 +11,7 @@ import type { Provider } from "./provider.ts";
 import type { PluginJobs } from "../jobs.ts";
 import type { AccountsService } from "../admin/accounts.ts";
 import type { UserDirectory } from "./users.ts";
+import type { UsageTotals } from "../relay/usage.ts";
 
 /** What a plugin adds: an upstream provider, an auth method, or anything else (`extension`). */
 export type PluginKind = "provider" | "auth" | "extension";
@@ -85,6 +86,8 @@ export interface PluginContext {
   readonly users: UserDirectory;
   /** Provider accounts across providers, as the admin API sees them (donations use it). */
   readonly accounts: AccountsService;
+  /** Usage the relay recorded. */
+  readonly usage: { keyTotals(keyId: string): Promise<{ today: UsageTotals; month: UsageTotals; total: UsageTotals }> };
 }
 
 /** What each plugin kind's `setup` returns. */

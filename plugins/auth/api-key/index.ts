@@ -2,6 +2,7 @@ import { type AuthRequest, type Principal, defineAuth, forbidden, ipAllowed } fr
 import { keysCommand } from "./commands.ts";
 import { HASH_PURPOSE, KEY_SHAPE, type StoredKey, createKeyStore, isUsable } from "./keys.ts";
 import { addAdminRoutes } from "./routes.ts";
+import { addOwnKeyRoutes } from "./own-routes.ts";
 import type { ApiKeyOptions, ApiKeyStrategy } from "./types.ts";
 
 export type * from "./types.ts";
@@ -12,7 +13,8 @@ export const DEFAULT_CACHE_TTL_MS = 5000;
 /**
  * Client API keys (`sk-sy-…`) for the relay: stored only as keyed hashes, found by digest,
  * with per-key model globs, CIDR allow-lists, limits, expiry and dedicated accounts.
- * Adds admin routes under `/plugins/api-key/keys` and the `switchyard keys` CLI command.
+ * Adds admin routes under `/plugins/api-key/keys`, self-service routes for logged-in users under
+ * `/plugins/api-key/me/keys`, and the `switchyard keys` CLI command.
  *
  * @example
  * // gateway.config.ts, with `apiKey` imported from the subpath `switchyard/plugins/auth/api-key`
@@ -25,6 +27,7 @@ export const apiKey = defineAuth<ApiKeyOptions>({
     const keys = createKeyStore({ storage: ctx.storage, secrets: ctx.secrets, logger: ctx.logger, cacheTtlMs });
     ctx.hooks.hook("close", () => keys.flush());
     addAdminRoutes(ctx.routes, keys);
+    addOwnKeyRoutes(ctx, keys);
     ctx.commands.add(keysCommand(keys));
     const { create, list, get, update, revoke } = keys;
     return {

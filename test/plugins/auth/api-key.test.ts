@@ -351,3 +351,48 @@ async function propSetup() {
   shared ??= await setup();
   return shared;
 }
+
+describe("api-key self-service routes for logged-in users", () => {
+  async function portal() {
+    const gateway = await setupGateway({ auth: [apiKey()] });
+    const cookieOf = async (name: string) => {
+      const { user } = await gateway.users.findOrCreate({ identity: { provider: "portal-test", subject: name }, name });
+      return { cookie: `sy_session=${(await gateway.users.sessions.create(user)).token}`, id: user.id };
+    };
+    const call = async (method: string, path: string, cookie: string, body?: unknown) => {
+      const response = await gateway.request(`/plugins/api-key${path}`, { method, headers: { cookie, "content-type": "application/json" }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      return { status: response.status, body: (await response.json()) as any };
+    };
+    return { gateway, cookieOf, call };
+  }
+
+  it("a user creates, lists, uses and deletes only their own keys", async () => {
+    const { gateway, cookieOf, call } = await portal();
+    const ann = await cookieOf("ann");
+    const bob = await cookieOf("bob");
+    const created = await call("POST", "/me/keys", ann.cookie, { name: "laptop", models: ["claude-*"] });
+    expect(created.status).toBe(201);
+    expect(created.body.key).toMatch(/^sk-sy-/);
+    expect(created.body.record).toMatchObject({ name: "laptop", owner: ann.id, models: ["claude-*"] });
+    await call("POST", "/me/keys", bob.cookie, { name: "bob's" });
+    const annList = await call("GET", "/me/keys", ann.cookie);
+    expect(annList.body.data.map((k: any) => k.name)).toEqual(["laptop"]);
+    expect(JSON.stringify(annList.body)).not.toContain(created.body.key);
+    const id = created.body.record.id as string;
+    expect((await call("DELETE", `/me/keys/${id}`, bob.cookie)).status).toBe(404);
+    expect((await call("GET", `/me/keys/${id}/usage`, bob.cookie)).status).toBe(404);
+    const usage = await call("GET", `/me/keys/${id}/usage`, ann.cookie);
+    expect(usage.body).toMatchObject({ keyId: id, today: { requests: 0 }, total: { requests: 0 } });
+    expect((await call("DELETE", `/me/keys/${id}`, ann.cookie)).status).toBe(200);
+    const probe = await gateway.request("/v1/key-info", { headers: { "x-api-key": created.body.key } });
+    expect(probe.status).toBe(401);
+  });
+
+  it("limits, IP ranges, owners and dedicated accounts stay the admin's to set", async () => {
+    const { cookieOf, call } = await portal();
+    const ann = await cookieOf("ann");
+    for (const field of [{ limits: { rpm: 1_000_000 } }, { owner: "someone-else" }, { accounts: ["acc_x"] }, { ips: ["0.0.0.0/0"] }]) {
+      expect((await call("POST", "/me/keys", ann.cookie, { name: "x", ...field })).status).toBe(400);
+    }
+  });
+});
