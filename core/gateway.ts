@@ -23,6 +23,7 @@ import { type AccountsService, createAccountsService } from "./admin/accounts.ts
 import { registerAdminRoutes } from "./admin/routes.ts";
 import { registerUsageRoutes } from "./admin/usage.ts";
 import { registerConfigRoute } from "./admin/config.ts";
+import { registerConsoleRoutes } from "./routes/console.ts";
 import { adminTokenStrategy } from "./admin/token.ts";
 import { accountsCommand } from "./cli/accounts.ts";
 import { ipAllowed } from "./cidr.ts";
@@ -173,6 +174,7 @@ export async function createGateway(input: GatewayConfig | ResolvedGatewayConfig
   // Core routes first, so a plugin route on the same path is refused at its registration.
   registerAdminRoutes(gateway, gateway.accounts);
   registerConfigRoute(gateway, config);
+  registerConsoleRoutes(app, routes);
   registerUserRoutes(gateway, users);
   try {
     for (const entry of prepared) {
