@@ -24,6 +24,8 @@ import { registerAdminRoutes } from "./admin/routes.ts";
 import { registerUsageRoutes } from "./admin/usage.ts";
 import { registerConfigRoute } from "./admin/config.ts";
 import { registerConsoleRoutes } from "./routes/console.ts";
+import { metricsTokenStrategy, registerMetricsRoute } from "./routes/metrics.ts";
+import { createMetrics } from "./metrics.ts";
 import { adminTokenStrategy } from "./admin/token.ts";
 import { accountsCommand } from "./cli/accounts.ts";
 import { ipAllowed } from "./cidr.ts";
@@ -97,6 +99,7 @@ export async function createGateway(input: GatewayConfig | ResolvedGatewayConfig
   const prepared = await preparePlugins(config);
   // The opt-in admin token is asked first: it is an exact match or nothing.
   const adminToken = adminTokenStrategy(env.SWITCHYARD_ADMIN_TOKEN);
+  const metricsToken = metricsTokenStrategy(env.SWITCHYARD_METRICS_TOKEN);
   const storageOptions = absoluteStorage(config.storage, config.rootDir);
   const { key, source } = await resolveSecretKey({ env, production: env.NODE_ENV === "production", dataDir: resolve(config.rootDir, ".data") });
   if (source === "generated") logger.warn("SWITCHYARD_SECRET is not set: generated a development key in .data/secret.key (set it in production)");
@@ -117,13 +120,14 @@ export async function createGateway(input: GatewayConfig | ResolvedGatewayConfig
   const http = createHttpClient();
   const providers = new Map<string, Provider>();
   const now = options.now ?? Date.now;
-  const usage = createUsageRecorder({ storage, flushMs: config.relay.usageFlushMs, logger });
+  const metrics = createMetrics();
+  const usage = createUsageRecorder({ storage, flushMs: config.relay.usageFlushMs, logger, onRecord: metrics.usage });
   hooks.hook("close", () => usage.close());
   const scheduler = createScheduler(storage, config.relay);
   const userStore = createUserStore(storage, now);
   const users = createUserDirectory(userStore, createSessions(storage, secrets, userStore, now));
   // Order: the opt-in admin token, then people (session cookie, personal tokens), then plugins.
-  const auth: NamedAuthStrategy[] = [...(adminToken ? [adminToken] : []), sessionStrategy(users)];
+  const auth: NamedAuthStrategy[] = [...(adminToken ? [adminToken] : []), ...(metricsToken ? [metricsToken] : []), sessionStrategy(users)];
 
   const app = new H3({
     // h3 would print unhandled errors with console.error, past the redacting logger.
@@ -142,6 +146,7 @@ export async function createGateway(input: GatewayConfig | ResolvedGatewayConfig
     onResponse(response, event) {
       const durationMs = performance.now() - (event.context.startedAt ?? performance.now());
       const info = { requestId: event.context.requestId ?? "unknown", method: event.req.method, path: event.url.pathname, status: response.status, durationMs };
+      metrics.http(info);
       return void hooks.callHook("response", info);
     },
     onError(error, event) {
@@ -175,6 +180,7 @@ export async function createGateway(input: GatewayConfig | ResolvedGatewayConfig
   registerAdminRoutes(gateway, gateway.accounts);
   registerConfigRoute(gateway, config);
   registerConsoleRoutes(app, routes);
+  registerMetricsRoute(gateway, metrics, gateway.accounts);
   registerUserRoutes(gateway, users);
   try {
     for (const entry of prepared) {
@@ -182,7 +188,7 @@ export async function createGateway(input: GatewayConfig | ResolvedGatewayConfig
       if (entry.plugin.kind === "provider") providers.set(entry.plugin.name, capability as Provider);
       if (entry.plugin.kind === "auth") auth.push({ name: entry.plugin.name, strategy: capability as NamedAuthStrategy["strategy"] });
     }
-    const relay = { config, storage, providers, auth, hooks, logger, usage, scheduler };
+    const relay = { config, storage, providers, auth, hooks, logger, usage, scheduler, metrics };
     registerRelayRoutes(app, relay, routes);
     registerUsageRoutes(gateway, { storage, usage });
     commands.push(accountsCommand(gateway.accounts));

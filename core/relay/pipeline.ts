@@ -15,6 +15,7 @@ import { sendWithFailover, toClientError } from "./failover.ts";
 import { costMicros, findPricing } from "./pricing.ts";
 import { type Scheduler, sessionKey } from "./scheduler.ts";
 import { relayStream } from "./stream.ts";
+import type { Metrics } from "../metrics.ts";
 import type { UsageRecorder, UsageStatus } from "./usage.ts";
 import "../types/context.ts";
 
@@ -28,6 +29,7 @@ export interface RelayContext {
   logger: Logger;
   scheduler: Scheduler;
   usage: UsageRecorder;
+  metrics: Pick<Metrics, "streamOpened" | "streamClosed" | "upstream">;
 }
 
 /** Authenticate a relay call: a gateway key is required. */
@@ -85,14 +87,19 @@ export async function relayMessage(event: H3Event, clientDialect: Dialect, ctx: 
         void ctx.hooks.callHook("upstream:request", { requestId, provider: route.providerName, model: route.upstreamModel, ...(id ? { accountId: id } : {}) });
       },
     });
+    ctx.metrics.upstream(route.providerName, attempt.response.status);
     void ctx.hooks.callHook("upstream:response", { requestId, provider: route.providerName, status: attempt.response.status, durationMs: performance.now() - startedAt });
     if (!attempt.response.ok) throw await toClientError(attempt.response);
     if (info.stream) {
       const stream = relayStream({
         upstream: attempt.response, upstreamDialect, clientDialect, model, requestId, abort, startedAt, hideUsageChunk,
         clientWantsUsage: asksForUsage(body),
-        onEnd: (outcome) => settle(outcome.status, outcome.usage, outcome.ttfbMs),
+        onEnd: (outcome) => {
+          ctx.metrics.streamClosed();
+          settle(outcome.status, outcome.usage, outcome.ttfbMs);
+        },
       });
+      ctx.metrics.streamOpened();
       return new Response(stream, { headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" } });
     }
     const text = await attempt.response.text();

@@ -45,7 +45,7 @@ export interface UsageRecorder {
  * `incr` per counter per flush, not per request). A crash loses at most the last
  * `flushMs` of usage; a storage error keeps what failed for the next flush.
  */
-export function createUsageRecorder(options: { storage: GatewayStorage; flushMs: number; logger: Logger }): UsageRecorder {
+export function createUsageRecorder(options: { storage: GatewayStorage; flushMs: number; logger: Logger; onRecord?: (entry: UsageRecord) => void }): UsageRecorder {
   const { storage, logger } = options;
   const instance = randomBytes(4).toString("hex");
   let seq = 0;
@@ -110,6 +110,7 @@ export function createUsageRecorder(options: { storage: GatewayStorage; flushMs:
   return {
     record(entry) {
       records.push(entry);
+      options.onRecord?.(entry);
     },
     flush,
     async close() {

@@ -18,6 +18,7 @@ export default defineConfig({
           { text: "CLI", link: "/guide/cli" },
           { text: "Admin API", link: "/guide/admin-api" },
           { text: "Users and sessions", link: "/guide/users" },
+          { text: "Operations", link: "/guide/operations" },
           { text: "Relay", link: "/guide/relay" },
           { text: "Translation", link: "/guide/translation" },
           { text: "Benchmarks", link: "/guide/benchmarks" },
