@@ -45,7 +45,12 @@ export async function startServer(gateway: Gateway, options: StartServerOptions)
     url: listener.url,
     server,
     async close() {
+      // New connections stop now; open ones (streams too) get until the deadline, then are cut.
+      const deadline = setTimeout(() => server.closeAllConnections(), gateway.config.server.shutdownTimeoutMs);
+      deadline.unref();
+      server.closeIdleConnections();
       await listener.close();
+      clearTimeout(deadline);
       await gateway.close();
     },
   };

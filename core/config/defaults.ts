@@ -14,6 +14,7 @@ export const GatewayDefaults: {
     readyTimeoutMs: 1000,
     bodyLimitBytes: 32 * 1024 * 1024,
     trustedProxies: [],
+    shutdownTimeoutMs: 30_000,
   },
   storage: { driver: "fs", base: ".data" },
   logging: { level: "info", format: "pretty" },

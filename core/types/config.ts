@@ -18,6 +18,8 @@ export interface ServerOptions {
    * behind a local nginx). Default `[]`: the socket address is the client.
    */
   trustedProxies: string[];
+  /** On SIGTERM, how long open requests and streams may run before their sockets are closed. Default `30000`. */
+  shutdownTimeoutMs: number;
 }
 
 /** Price of one model in USD per million tokens. */

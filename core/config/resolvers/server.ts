@@ -19,6 +19,7 @@ export function resolveServerOptions(input: unknown, issues: ConfigIssues): Serv
   checkInteger(issues, join("server", "port"), server.port, 0, 65_535);
   checkInteger(issues, join("server", "readyTimeoutMs"), server.readyTimeoutMs, 1, 60_000);
   checkInteger(issues, join("server", "bodyLimitBytes"), server.bodyLimitBytes, 1024, 1024 ** 3);
+  checkInteger(issues, join("server", "shutdownTimeoutMs"), server.shutdownTimeoutMs, 0, 3_600_000);
   if (!Array.isArray(server.trustedProxies)) {
     issues.add("server.trustedProxies", "an array of CIDR ranges", server.trustedProxies);
   } else {
