@@ -26,6 +26,7 @@ export const GatewayDefaults: {
     overloadCooldownMs: 5000,
     slotLeaseMs: 60_000,
     usageFlushMs: 1000,
+    legacyPrefixes: [],
   },
 };
 

@@ -7,9 +7,12 @@ import { keyTotals } from "./usage.ts";
 
 /** Mount the client-facing endpoints; every one needs a gateway key. */
 export function registerRelayRoutes(app: H3, ctx: RelayContext, routes: RegisteredRoute[]): void {
+  // Legacy prefixes mount the very same handlers (each authenticates inside), not copies.
   const add = (method: "GET" | "POST", path: string, handler: Parameters<H3["on"]>[2]) => {
-    app.on(method, path, handler);
-    routes.push({ method, path, access: "client", owner: "core" });
+    for (const prefix of ["", ...ctx.config.relay.legacyPrefixes]) {
+      app.on(method, `${prefix}${path}`, handler);
+      routes.push({ method, path: `${prefix}${path}`, access: "client", owner: "core" });
+    }
   };
   add("POST", "/v1/messages", (event) => relayMessage(event, "anthropic-messages", ctx));
   add("POST", "/v1/messages/count_tokens", (event) => countTokens(event, ctx));

@@ -56,6 +56,12 @@ export interface RelayOptions {
   slotLeaseMs: number;
   /** How often usage aggregated in memory is written to storage. Default 1 s (what a crash can lose). */
   usageFlushMs: number;
+  /**
+   * Extra path prefixes under which the relay endpoints are mounted too, for clients set up for
+   * other relays (claude-relay-service: `["/api", "/claude", "/openai"]`). Same handlers, same
+   * guards. Default `[]`.
+   */
+  legacyPrefixes: string[];
 }
 
 /** Log output. */
