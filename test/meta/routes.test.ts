@@ -46,6 +46,8 @@ async function start() {
   const gateway = await setupGateway({
     providers: plugins.filter((p) => p.kind === "provider"),
     auth: plugins.filter((p) => p.kind === "auth"),
+    // Aliases must be guarded exactly like the routes they alias.
+    relay: { legacyPrefixes: ["/api", "/claude"] },
   });
   const keys = (gateway.auth.find((a) => a.name === "api-key")!.strategy as ApiKeyStrategy).keys;
   const callers = await routeCallers(gateway, (await keys.create({ name: "routes" })).key);
