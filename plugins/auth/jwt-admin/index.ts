@@ -1,9 +1,8 @@
-import { type AuthRequest, type Principal, defineAuth, unauthorized, userPrincipal } from "switchyard";
+import { type AuthRequest, type Principal, createAttemptLimiter, createRateLimiter, defineAuth, unauthorized, userPrincipal } from "switchyard";
 import { AdminConflictError, createLocalAccounts } from "./accounts.ts";
 import { adminCommand } from "./commands.ts";
 import { resolveOptions } from "./options.ts";
 import { addRoutes } from "./routes.ts";
-import { createThrottle } from "./throttle.ts";
 import { JWT_SHAPE, createTokenIssuer } from "./tokens.ts";
 import type { JwtAdminOptions, JwtAdminStrategy } from "./types.ts";
 
@@ -29,7 +28,9 @@ export const jwtAdmin = defineAuth<JwtAdminOptions>({
     const options = resolveOptions(ctx.name, input);
     const accounts = createLocalAccounts(ctx, options);
     const tokens = createTokenIssuer(ctx, options.jwt);
-    const throttle = createThrottle(ctx.storage, () => ctx.now(), { max: options.throttle.maxFailures, windowMs: options.throttle.windowSeconds * 1000, limit: "failed logins" });
+    // `max` failures within the window pause the id for the window (right passwords too).
+    const throttle = createAttemptLimiter(ctx.storage, { name: "throttle", limit: "failed logins", max: options.throttle.maxFailures, windowMs: options.throttle.windowSeconds * 1000, now: () => ctx.now() });
+    const registrations = createRateLimiter(ctx.storage, { name: "register", limit: "registrations per address per hour", max: options.registration.perIpPerHour, windowMs: 3_600_000 });
 
     // Config admins are written at start; when storage is down then, on the first login instead.
     let synced: Promise<void> | undefined;
@@ -47,7 +48,7 @@ export const jwtAdmin = defineAuth<JwtAdminOptions>({
       ctx.logger.warn(`could not write the config admins yet; retrying at the first login (${(error as Error).message})`);
     }
 
-    addRoutes({ ctx, options, accounts, tokens, throttle, ready });
+    addRoutes({ ctx, options, accounts, tokens, throttle, registrations, ready });
     ctx.commands.add(adminCommand(ctx, accounts, ready));
 
     return {

@@ -1,11 +1,10 @@
 // Routes under /auth: login, self-service registration (when enabled), password change, and a
 // JWT for someone already logged in with the cookie (e.g. after the second factor).
 import type { H3Event } from "h3";
-import { HTTPError, type PluginContext, type User, badRequest, forbidden, publicUser, rateLimited, readJsonObject, unauthorized } from "switchyard";
+import { type AttemptLimiter, HTTPError, type PluginContext, type RateLimiter, type User, badRequest, forbidden, publicUser, readJsonObject, unauthorized } from "switchyard";
 import type { LocalAccounts } from "./accounts.ts";
 import { USERNAME, normalizeUsername } from "./options.ts";
 import { hashPassword, verifyPassword } from "./password.ts";
-import type { Throttle } from "./throttle.ts";
 import type { TokenIssuer } from "./tokens.ts";
 import type { PasswordRecord, ResolvedJwtAdminOptions } from "./types.ts";
 
@@ -14,7 +13,10 @@ export interface RouteDeps {
   options: ResolvedJwtAdminOptions;
   accounts: LocalAccounts;
   tokens: TokenIssuer;
-  throttle: Throttle;
+  /** Failed logins and password changes per username (or user). */
+  throttle: AttemptLimiter;
+  /** Registrations per client address. */
+  registrations: RateLimiter;
   /** Resolves once the config admins exist (retried on each call until it worked). */
   ready(): Promise<void>;
 }
@@ -24,7 +26,7 @@ export const PASSWORD_LENGTH = { min: 8, max: 1024 } as const;
 /** A client-derived key: 32 to 512 characters of base64, base64url or hex. */
 export const DERIVED_KEY = /^[A-Za-z0-9+/=_-]{32,512}$/;
 
-export function addRoutes({ ctx, options, accounts, tokens, throttle, ready }: RouteDeps): void {
+export function addRoutes({ ctx, options, accounts, tokens, throttle, registrations, ready }: RouteDeps): void {
   const add = (method: "POST", path: string, access: "public" | "user", handler: (event: H3Event) => unknown) => ctx.routes.add({ method, path, access, mount: "auth", handler });
 
   // Log in: the same 401 for an unknown user, a wrong secret or the wrong field.
@@ -50,8 +52,7 @@ export function addRoutes({ ctx, options, accounts, tokens, throttle, ready }: R
       const username = readUsername(body.username);
       const { kind, value } = readSecret(body, options.registration.derivedKey ? "derived_key" : "password");
       checkNewSecret(kind, value, kind);
-      const ipKey = `register:${ctx.secrets.hash(event.context.clientIp ?? "unknown", "register-ip").slice(0, 32)}`;
-      if ((await ctx.storage.incr(ipKey, 1, 3_600_000)) > options.registration.perIpPerHour) throw rateLimited("registrations per address per hour", 3600);
+      await registrations.take(ctx.secrets.hash(event.context.clientIp ?? "unknown", "register-ip").slice(0, 32));
       await ready();
       const { user, created } = await ctx.users.findOrCreate({ identity: accounts.identity(username), name: accounts.displayName(username), role: "user" });
       if (!created) throw new HTTPError({ status: 409, message: "username: already taken", data: { param: "username" } });

@@ -1,4 +1,4 @@
-import { OptionProblems, checkKnownOptions, registerSecret } from "switchyard";
+import { OptionProblems, checkKnownOptions, parseHttpUrl, registerSecret } from "switchyard";
 import { isSafePath } from "./redirect.ts";
 
 /** Options of the `linuxdo-connect` auth plugin. Every LinuxDO URL is an option with the real default. */
@@ -78,15 +78,15 @@ export function resolveOptions(name: string, input: LinuxDoConnectOptions): Reso
   checkKnownOptions(options, KNOWN_OPTIONS, problems);
   const insecure = options.allowInsecureHttp ?? false;
   if (typeof insecure !== "boolean") problems.addText("allowInsecureHttp", "a boolean", shown(insecure));
-  const allowHttp = insecure === true;
+  const allowInsecureHttp = insecure === true;
   const d = LINUXDO_DEFAULTS;
   const resolved: ResolvedLinuxDoOptions = {
     clientId: clientId(options.clientId, problems),
     clientSecret: clientSecret(options.clientSecret, problems),
-    authorizeURL: url("authorizeURL", options.authorizeURL ?? d.authorizeURL, allowHttp, problems, true),
-    tokenURL: url("tokenURL", options.tokenURL ?? d.tokenURL, allowHttp, problems),
-    userURL: url("userURL", options.userURL ?? d.userURL, allowHttp, problems),
-    redirectURI: options.redirectURI === undefined ? undefined : url("redirectURI", options.redirectURI, allowHttp, problems),
+    authorizeURL: parseHttpUrl(options.authorizeURL ?? d.authorizeURL, { name: "authorizeURL", allowInsecureHttp, allowQuery: true }, problems),
+    tokenURL: parseHttpUrl(options.tokenURL ?? d.tokenURL, { name: "tokenURL", allowInsecureHttp }, problems),
+    userURL: parseHttpUrl(options.userURL ?? d.userURL, { name: "userURL", allowInsecureHttp }, problems),
+    redirectURI: options.redirectURI === undefined ? undefined : parseHttpUrl(options.redirectURI, { name: "redirectURI", allowInsecureHttp }, problems),
     scope: scope(options.scope ?? d.scope, problems),
     clientAuth: oneOf("clientAuth", options.clientAuth ?? d.clientAuth, ["body", "basic"] as const, problems),
     minTrustLevel: integer("minTrustLevel", options.minTrustLevel ?? d.minTrustLevel, 0, 4, problems),
@@ -106,7 +106,6 @@ const KNOWN_OPTIONS = [
   "clientId", "clientSecret", "authorizeURL", "tokenURL", "userURL", "redirectURI", "scope", "clientAuth",
   "minTrustLevel", "admins", "refuseInactive", "refuseSilenced", "afterLogin", "loginsPerMinute", "allowInsecureHttp",
 ] as const;
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 const TOKEN = /^[\x21-\x7e]{1,200}$/;
 
 const shown = (value: unknown) => (typeof value === "string" ? JSON.stringify(value.slice(0, 80)) : (JSON.stringify(value) ?? typeof value));
@@ -126,23 +125,6 @@ function clientSecret(value: unknown, problems: OptionProblems): string {
     problems.addText("clientSecret", "the client secret from Linux DO Connect (1 to 200 characters, no spaces)", got);
   }
   return typeof value === "string" ? value : "";
-}
-
-function url(key: string, value: unknown, allowHttp: boolean, problems: OptionProblems, allowQuery = false): string {
-  const expected = `an http(s) URL without credentials${allowQuery ? "" : ", query"} or fragment`;
-  let parsed: URL;
-  try {
-    parsed = new URL(String(value));
-  } catch {
-    problems.addText(key, expected, typeof value === "string" ? "a string that is not a URL" : shown(value));
-    return "";
-  }
-  // Never echo a query, fragment or userinfo: they may carry a secret.
-  const bare = JSON.stringify(`${parsed.protocol}//${parsed.host}${parsed.pathname}`);
-  if (typeof value !== "string" || !["http:", "https:"].includes(parsed.protocol)) problems.addText(key, expected, `a URL with protocol ${parsed.protocol}`);
-  else if (parsed.username || parsed.password || parsed.hash || (parsed.search && !allowQuery)) problems.addText(key, expected, `${bare} with credentials, a query or a fragment (hidden)`);
-  else if (parsed.protocol === "http:" && !LOOPBACK.test(parsed.hostname) && !allowHttp) problems.addText(key, "https (plain http only to a loopback host, or with allowInsecureHttp: true)", bare);
-  return parsed.href;
 }
 
 function scope(value: unknown, problems: OptionProblems): string {

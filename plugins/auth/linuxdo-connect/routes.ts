@@ -1,5 +1,5 @@
 // GET /auth/linuxdo/login and GET /auth/linuxdo/callback: the browser side of the OAuth flow.
-import { HTTPError, type PluginContext, badRequest, forbidden, formatErrorBody, rateLimited, storageKey } from "switchyard";
+import { HTTPError, type PluginContext, badRequest, createRateLimiter, forbidden, formatErrorBody } from "switchyard";
 import { upsertUser } from "./accounts.ts";
 import type { ResolvedLinuxDoOptions } from "./options.ts";
 import { type RouteEvent, clearStateCookie, readStateCookie, requestOrigin, safeRedirect, setStateCookie } from "./redirect.ts";
@@ -12,6 +12,9 @@ export const CALLBACK_PATH = "/auth/linuxdo/callback";
 export function addLoginRoutes(ctx: PluginContext, options: ResolvedLinuxDoOptions): void {
   const states = createLoginStates(ctx);
   const client: LinuxDoClient = createLinuxDoClient(ctx, options);
+  const perMinute = options.loginsPerMinute;
+  // Minutes of the clock: a refusal says how long is left of the current one.
+  const logins = perMinute === 0 ? undefined : createRateLimiter(ctx.storage, { name: "rate", limit: `${perMinute} LinuxDO logins per minute from one address`, max: perMinute, windowMs: 60_000, clock: () => ctx.now() });
 
   ctx.routes.add({
     method: "GET",
@@ -19,7 +22,8 @@ export function addLoginRoutes(ctx: PluginContext, options: ResolvedLinuxDoOptio
     mount: "auth",
     access: "public",
     handler: (event) => answer(event, false, async () => {
-      await checkRate(ctx, event, options.loginsPerMinute);
+      const ip = event.context.clientIp;
+      if (logins && ip) await logins.take(ip);
       const redirect = safeRedirect(event.url.searchParams.get("redirect"), options.afterLogin);
       const redirectURI = options.redirectURI ?? `${requestOrigin(event)}${CALLBACK_PATH}`;
       const { state, nonce } = await states.start({ redirect, redirectURI });
@@ -76,15 +80,6 @@ function checkProfile(ctx: PluginContext, profile: LinuxDoUser, options: Resolve
   if (reason === undefined) return;
   ctx.logger.info(`refused LinuxDO user ${profile.id}: ${reason.toLowerCase()}`);
   throw forbidden(reason);
-}
-
-async function checkRate(ctx: PluginContext, event: RouteEvent, perMinute: number): Promise<void> {
-  const ip = event.context.clientIp;
-  if (perMinute === 0 || !ip) return;
-  const now = ctx.now();
-  const window = Math.floor(now / 60_000);
-  const count = await ctx.storage.incr(storageKey("rate", ip, String(window)), 1, 60_000);
-  if (count > perMinute) throw rateLimited(`${perMinute} LinuxDO logins per minute from one address`, (window + 1) * 60 - now / 1000);
 }
 
 /**

@@ -3,7 +3,7 @@
 // caller controls the new-api account. Two claims make it race-free across instances:
 // `users:<userId>` (one binding per gateway user) and `new-api-users:<id>` (one gateway user
 // per new-api user), both taken with compare-and-set.
-import { HTTPError, type PluginContext, type User, forbidden, notFound, rateLimited, storageKey } from "switchyard";
+import { HTTPError, type PluginContext, type User, createRateLimiter, forbidden, notFound, storageKey } from "switchyard";
 import type { NewApiClient } from "./new-api.ts";
 import type { ResolvedOptions } from "./options.ts";
 import type { Binding, BindingStore } from "./types.ts";
@@ -15,6 +15,7 @@ export const BIND_WINDOW_MS = 10 * 60_000;
 export function createBindings(ctx: PluginContext, options: ResolvedOptions, client: NewApiClient): BindingStore {
   const userKey = (userId: string) => `users:${storageKey(userId)}`;
   const claimKey = (newApiUserId: number) => `new-api-users:${newApiUserId}`;
+  const attempts = createRateLimiter(ctx.storage, { name: "attempts", limit: `${BIND_ATTEMPTS} binding attempts per ${BIND_WINDOW_MS / 60_000} minutes`, max: BIND_ATTEMPTS, windowMs: BIND_WINDOW_MS });
 
   const store: BindingStore = {
     get: (userId) => ctx.storage.get<Binding>(userKey(userId)),
@@ -23,8 +24,7 @@ export function createBindings(ctx: PluginContext, options: ResolvedOptions, cli
     async bind(user: User, newApiUserId: number) {
       const linuxdoId = store.linuxdoId(user);
       if (linuxdoId === undefined) throw forbidden("Log in with LinuxDO first: a new-api account is bound through your LinuxDO id");
-      const attempts = await ctx.storage.incr(`attempts:${storageKey(user.id)}`, 1, BIND_WINDOW_MS);
-      if (attempts > BIND_ATTEMPTS) throw rateLimited(`${BIND_ATTEMPTS} binding attempts per ${BIND_WINDOW_MS / 60_000} minutes`, BIND_WINDOW_MS / 1000);
+      await attempts.take(user.id);
       const existing = await store.get(user.id);
       if (existing?.newApiUserId === newApiUserId) return existing;
       if (existing) throw conflict(`You are already bound to new-api user ${existing.newApiUserId}; unbind first`);

@@ -3,7 +3,7 @@
 // Fingerprints (the file's refresh tokens, the account id, the upstream identity) are claimed
 // with compare-and-set, so one upstream account earns quota once, whoever uploads it again.
 import { randomBytes } from "node:crypto";
-import { type AccountSummary, HTTPError, OAUTH_FLOW_TTL_MS, type PluginContext, type User, badRequest, forbidden, rateLimited, storageKey } from "switchyard";
+import { type AccountSummary, HTTPError, OAUTH_FLOW_TTL_MS, type PluginContext, type User, badRequest, createRateLimiter, forbidden, storageKey } from "switchyard";
 import type { Binding, BindingStore, Donation, DonationStore } from "./types.ts";
 
 /** Donation attempts (starts, exchanges, imports) one user may make per hour. */
@@ -28,13 +28,13 @@ export function createDonationFlows(ctx: PluginContext, deps: { providers: strin
   const digest = (value: string) => ctx.secrets.hash(value, "donation");
   const flowKey = (flowId: string) => `flows:${digest(flowId)}`;
   const claimKey = (fingerprint: string) => `claims:${storageKey(fingerprint)}`;
+  const attempts = createRateLimiter(ctx.storage, { name: "donate-attempts", limit: `${DONATION_ATTEMPTS_PER_HOUR} donation attempts per hour`, max: DONATION_ATTEMPTS_PER_HOUR, windowMs: HOUR_MS });
 
   async function precheck(user: User, provider: string): Promise<Binding> {
     if (!providers.includes(provider)) throw badRequest("provider", `expected one of ${providers.join(", ")}`);
     const binding = await bindings.get(user.id);
     if (!binding) throw forbidden("Bind your new-api account first (POST /plugins/new-api-binding/binding)");
-    const attempts = await ctx.storage.incr(`donate-attempts:${storageKey(user.id)}`, 1, HOUR_MS);
-    if (attempts > DONATION_ATTEMPTS_PER_HOUR) throw rateLimited(`${DONATION_ATTEMPTS_PER_HOUR} donation attempts per hour`, 3600);
+    await attempts.take(user.id);
     return binding;
   }
 

@@ -1,7 +1,6 @@
-import { defineAuth } from "switchyard";
+import { createAttemptLimiter, defineAuth } from "switchyard";
 import { createCodes } from "./codes.ts";
 import { totpCommand } from "./commands.ts";
-import { createLockout } from "./lockout.ts";
 import { resolveOptions } from "./options.ts";
 import { addRoutes, checkCode } from "./routes.ts";
 import { createStateStore } from "./store.ts";
@@ -26,7 +25,7 @@ export const totp = defineAuth<TotpOptions>({
     const options = resolveOptions(ctx.name, input);
     const store = createStateStore(ctx);
     const codes = createCodes(ctx, options);
-    const lockout = createLockout(ctx.storage, () => ctx.now(), { max: options.maxFailures, windowMs: options.lockoutSeconds * 1000, limit: "wrong two-factor codes" });
+    const lockout = createAttemptLimiter(ctx.storage, { name: "lockout", limit: "wrong two-factor codes", max: options.maxFailures, windowMs: options.lockoutSeconds * 1000, now: () => ctx.now() });
     const deps = { ctx, options, store, codes, lockout };
     ctx.users.addSecondFactor({
       name: "totp",

@@ -1,10 +1,9 @@
 // Routes under /auth/2fa for the logged-in user: status, setup, enable, disable, new backup codes.
 import type { H3Event } from "h3";
 import { generateSecret, generateURI } from "otplib";
-import { HTTPError, type PluginContext, type User, badRequest, readJsonObject, unauthorized } from "switchyard";
+import { type AttemptLimiter, HTTPError, type PluginContext, type User, badRequest, readJsonObject, unauthorized } from "switchyard";
 import { renderSVG } from "uqr";
 import type { Codes } from "./codes.ts";
-import type { Lockout } from "./lockout.ts";
 import type { StateStore } from "./store.ts";
 import type { ResolvedTotpOptions, TotpState } from "./types.ts";
 
@@ -13,7 +12,8 @@ export interface TotpDeps {
   options: ResolvedTotpOptions;
   store: StateStore;
   codes: Codes;
-  lockout: Lockout;
+  /** Wrong codes per user; its 429 also ends a pending login. */
+  lockout: AttemptLimiter;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { OptionProblems, checkKnownOptions } from "switchyard";
+import { OptionProblems, checkKnownOptions, parseHttpUrl } from "switchyard";
 
 /** Options of the `claude-oauth` provider. Every upstream URL is an option with the real default. */
 export interface ClaudeOAuthOptions {
@@ -85,10 +85,10 @@ export function resolveOptions(name: string, options: ClaudeOAuthOptions): Resol
   const d = CLAUDE_OAUTH_DEFAULTS;
   const resolved: ResolvedClaudeOAuthOptions = {
     // The authorize page and the redirect are opened by the operator's browser, never fetched here.
-    authorizeURL: url("authorizeURL", options.authorizeURL ?? d.authorizeURL, true, problems, true),
-    redirectURI: url("redirectURI", options.redirectURI ?? d.redirectURI, true, problems),
-    tokenURL: url("tokenURL", options.tokenURL ?? d.tokenURL, insecure === true, problems),
-    apiBaseURL: url("apiBaseURL", options.apiBaseURL ?? d.apiBaseURL, insecure === true, problems).replace(/\/+$/, ""),
+    authorizeURL: parseHttpUrl(options.authorizeURL ?? d.authorizeURL, { name: "authorizeURL", allowInsecureHttp: true, allowQuery: true }, problems),
+    redirectURI: parseHttpUrl(options.redirectURI ?? d.redirectURI, { name: "redirectURI", allowInsecureHttp: true }, problems),
+    tokenURL: parseHttpUrl(options.tokenURL ?? d.tokenURL, { name: "tokenURL", allowInsecureHttp: insecure }, problems),
+    apiBaseURL: parseHttpUrl(options.apiBaseURL ?? d.apiBaseURL, { name: "apiBaseURL", allowInsecureHttp: insecure }, problems).replace(/\/+$/, ""),
     clientId: token("clientId", options.clientId ?? d.clientId, problems),
     scopes: tokens("scopes", options.scopes ?? DEFAULT_SCOPES, problems),
     userAgent: printable("userAgent", options.userAgent ?? DEFAULT_USER_AGENT, problems),
@@ -110,27 +110,9 @@ const KNOWN_OPTIONS = [
   "authorizeURL", "tokenURL", "apiBaseURL", "clientId", "redirectURI", "scopes", "userAgent", "betas",
   "refreshAheadMs", "maxTokens", "stripCacheControlTtl", "systemPrompt", "models", "allowInsecureHttp",
 ] as const;
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 const TOKEN = /^[\x21-\x7e]+$/;
 
 const shown = (value: unknown) => (typeof value === "string" ? JSON.stringify(value.slice(0, 80)) : (JSON.stringify(value) ?? typeof value));
-
-function url(path: string, value: unknown, allowHttp: boolean, problems: OptionProblems, allowQuery = false): string {
-  const expected = `an http(s) URL without credentials${allowQuery ? "" : ", query"} or fragment`;
-  let parsed: URL;
-  try {
-    parsed = new URL(String(value));
-  } catch {
-    problems.addText(path, expected, typeof value === "string" ? "a string that is not a URL" : shown(value));
-    return "";
-  }
-  // Never echo a query, fragment or userinfo: they may carry a secret.
-  const bare = JSON.stringify(`${parsed.protocol}//${parsed.host}${parsed.pathname}`);
-  if (typeof value !== "string" || !["http:", "https:"].includes(parsed.protocol)) problems.addText(path, expected, `a URL with protocol ${parsed.protocol}`);
-  else if (parsed.username || parsed.password || parsed.hash || (parsed.search && !allowQuery)) problems.addText(path, expected, `${bare} with credentials, a query or a fragment (hidden)`);
-  else if (parsed.protocol === "http:" && !LOOPBACK.test(parsed.hostname) && !allowHttp) problems.addText(path, "https (plain http only to a loopback host, or with allowInsecureHttp: true)", bare);
-  return parsed.href;
-}
 
 function token(path: string, value: unknown, problems: OptionProblems): string {
   if (typeof value !== "string" || !TOKEN.test(value)) problems.addText(path, "a non-empty string without spaces", shown(value));

@@ -84,13 +84,13 @@ export function resolveOptions(name: string, options: CodexOAuthOptions): Resolv
   checkKnownOptions(options, KNOWN_OPTIONS, problems);
   const insecure = options.allowInsecureHttp === true;
   // A broken issuer is reported once; the URLs derived from it fall back to the real one.
-  const issuer = url(problems, "issuer", options.issuer ?? CODEX_OAUTH_DEFAULTS.issuer, insecure) || CODEX_OAUTH_DEFAULTS.issuer;
+  const issuer = parseBaseURL(options.issuer ?? CODEX_OAUTH_DEFAULTS.issuer, insecure, problems, "issuer") || CODEX_OAUTH_DEFAULTS.issuer;
   const resolved: ResolvedCodexOptions = {
-    authorizeURL: url(problems, "authorizeURL", options.authorizeURL ?? `${issuer}/oauth/authorize`, insecure),
-    tokenURL: url(problems, "tokenURL", options.tokenURL ?? `${issuer}/oauth/token`, insecure),
-    baseURL: url(problems, "baseURL", options.baseURL ?? CODEX_OAUTH_DEFAULTS.baseURL, options.allowInsecureHttp),
+    authorizeURL: parseBaseURL(options.authorizeURL ?? `${issuer}/oauth/authorize`, insecure, problems, "authorizeURL"),
+    tokenURL: parseBaseURL(options.tokenURL ?? `${issuer}/oauth/token`, insecure, problems, "tokenURL"),
+    baseURL: parseBaseURL(options.baseURL ?? CODEX_OAUTH_DEFAULTS.baseURL, options.allowInsecureHttp, problems),
     clientId: token(problems, "clientId", options.clientId ?? CODEX_OAUTH_DEFAULTS.clientId),
-    redirectURI: url(problems, "redirectURI", options.redirectURI ?? CODEX_OAUTH_DEFAULTS.redirectURI, true),
+    redirectURI: parseBaseURL(options.redirectURI ?? CODEX_OAUTH_DEFAULTS.redirectURI, true, problems, "redirectURI"),
     scopes: scopes(problems, options.scopes),
     originator: token(problems, "originator", options.originator ?? CODEX_OAUTH_DEFAULTS.originator),
     userAgent: headerText(problems, "userAgent", options.userAgent ?? defaultUserAgent()),
@@ -115,14 +115,6 @@ const KNOWN_OPTIONS = [
 function defaultUserAgent(): string {
   const clean = (text: string) => text.replace(/[^\x20-\x7e]/g, "").replace(/[();]/g, "") || "unknown";
   return `codex_cli_rs/${CODEX_CLI_VERSION} (${clean(type())} ${clean(release())}; ${clean(arch())}) switchyard`;
-}
-
-// parseBaseURL names its problems `baseURL`; rename them to the option actually checked.
-function url(problems: OptionProblems, option: string, value: unknown, allowInsecureHttp: unknown): string {
-  const local = new OptionProblems();
-  const parsed = parseBaseURL(value, allowInsecureHttp, local);
-  for (const line of local.lines) problems.lines.push(line.replace(/^(baseURL|allowInsecureHttp):/, (_m, key: string) => `${key === "baseURL" ? option : key}:`));
-  return parsed;
 }
 
 function token(problems: OptionProblems, option: string, value: unknown): string {
