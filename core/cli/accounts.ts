@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { colors } from "consola/utils";
 import type { AccountsService, AdminAccount } from "../admin/accounts.ts";
+import { readCliProxyApiDir } from "./cliproxyapi.ts";
 import type { PluginCommand } from "../types/plugin.ts";
 
 /** The `accounts` command over the shared accounts service. */
@@ -36,9 +37,18 @@ export function accountsCommand(accounts: AccountsService): PluginCommand {
         },
       },
       import: {
-        description: "Import a credentials file (Claude Code .credentials.json, Codex auth.json, …)",
-        args: { provider: { type: "positional", required: true, description: "Provider name" }, file: { type: "string", required: true, description: "Path of the file" }, name: { type: "string" }, proxy: { type: "string" }, json: { type: "boolean" } },
+        description: "Import a credentials file (Claude Code .credentials.json, Codex auth.json, …), or with --from cliproxyapi every auth file of a CLIProxyAPI folder",
+        args: {
+          provider: { type: "positional", required: true, description: "Provider name (or, with --from, the folder)" },
+          file: { type: "string", description: "Path of the file" },
+          from: { type: "string", description: "Migrate from another relay: cliproxyapi" },
+          name: { type: "string" },
+          proxy: { type: "string" },
+          json: { type: "boolean" },
+        },
         async run({ args }) {
+          if (args.from !== undefined) return importFrom(accounts, String(args.from), String(args.provider), args.json === true);
+          if (typeof args.file !== "string") throw new Error("--file: expected the path of the credentials file");
           const provider = String(args.provider);
           const content = await readFile(String(args.file), "utf8");
           const name = optional(args, "name");
@@ -85,6 +95,30 @@ export function accountsCommand(accounts: AccountsService): PluginCommand {
 }
 
 // --- internal ---
+
+// One line per file as it goes (a folder can hold many); a failed file does not stop the rest.
+async function importFrom(accounts: AccountsService, source: string, dir: string, json: boolean): Promise<void> {
+  if (source !== "cliproxyapi") throw new Error(`--from: expected "cliproxyapi", got ${JSON.stringify(source)}`);
+  const results: Array<{ file: string; provider?: string; id?: string; status?: string; skipped?: string; error?: string }> = [];
+  for (const item of await readCliProxyApiDir(dir)) {
+    if ("skipped" in item) {
+      results.push(item);
+      if (!json) process.stderr.write(`${colors.dim("–")} ${item.file}: skipped, ${item.skipped}\n`);
+      continue;
+    }
+    try {
+      const summary = await accounts.admin(item.provider, "import").import!({ content: item.content, ...(item.name ? { name: item.name } : {}) });
+      results.push({ file: item.file, provider: item.provider, id: summary.id, status: summary.status });
+      if (!json) print(`${colors.green("✔")} ${item.file} → ${item.provider} account ${summary.id} (${summary.name}): ${summary.status}`);
+    } catch (error) {
+      const message = (error as Error).message;
+      results.push({ file: item.file, provider: item.provider, error: message });
+      if (!json) process.stderr.write(`${colors.red("✖")} ${item.file}: ${message}\n`);
+    }
+  }
+  if (json) print(JSON.stringify(results, null, 2));
+  if (results.some((r) => r.error)) process.exitCode = 1;
+}
 
 const ID_ARGS: NonNullable<PluginCommand["args"]> = { id: { type: "positional", required: true, description: "Account id" }, provider: { type: "string" }, json: { type: "boolean" } };
 

@@ -19,6 +19,7 @@ export default defineConfig({
           { text: "Admin API", link: "/guide/admin-api" },
           { text: "Users and sessions", link: "/guide/users" },
           { text: "Operations", link: "/guide/operations" },
+          { text: "Migrating", link: "/guide/migration" },
           { text: "Relay", link: "/guide/relay" },
           { text: "Translation", link: "/guide/translation" },
           { text: "Benchmarks", link: "/guide/benchmarks" },
