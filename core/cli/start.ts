@@ -3,6 +3,7 @@ import { colors } from "consola/utils";
 import { loadGatewayConfig } from "../config/load.ts";
 import { createGateway } from "../gateway.ts";
 import { startServer } from "../server.ts";
+import { watchConfigFile } from "./reload.ts";
 import { configArgs, parsePort } from "./args.ts";
 import { reportStartupError } from "./output.ts";
 
@@ -16,12 +17,14 @@ export const startCommand = defineCommand({
   },
   async run({ args }) {
     let running: Awaited<ReturnType<typeof startServer>>;
+    let stopWatching = () => {};
     try {
       const port = parsePort(args.port);
       const server = { ...(port === undefined ? {} : { port }), ...(args.host ? { host: args.host } : {}) };
-      const { config } = await loadGatewayConfig({ cwd: args.cwd, configFile: args.config, overrides: { server } });
+      const { config, configFile } = await loadGatewayConfig({ cwd: args.cwd, configFile: args.config, overrides: { server } });
       const gateway = await createGateway(config);
       running = await startServer(gateway, { host: config.server.host, port: config.server.port });
+      if (configFile) stopWatching = watchConfigFile(gateway, configFile, { cwd: args.cwd, config: args.config, overrides: { server } });
     } catch (error) {
       process.exitCode = reportStartupError(error, false);
       return;
@@ -29,6 +32,7 @@ export const startCommand = defineCommand({
     process.stdout.write(`${colors.green("➜")} Switchyard listening on ${colors.cyan(running.url)}\n`);
     const stop = async (signal: string) => {
       process.stdout.write(`${colors.dim(`${signal}: closing`)}\n`);
+      stopWatching();
       await running.close();
       process.exit(0);
     };

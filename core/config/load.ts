@@ -11,6 +11,8 @@ export interface LoadGatewayConfigOptions {
   cwd?: string;
   /** Explicit config file (the CLI's `--config`), relative to `cwd`. */
   configFile?: string;
+  /** Load the file again even if it was imported before (hot reload); its plugins are not used. */
+  fresh?: boolean;
   /** Applied over the file (CLI flags such as `--port`). */
   overrides?: GatewayConfig;
   /** Environment for `GATEWAY_*` overrides. Default `process.env`. */
@@ -49,7 +51,8 @@ export async function loadGatewayConfig(options: LoadGatewayConfigOptions = {}):
       extend: false,
       overrides: options.overrides,
       // Native import first: under the CLI (tsx) the config then shares module instances with the core.
-      jitiOptions: { tryNative: true },
+      // A reload must read the file again, past every module cache.
+      jitiOptions: options.fresh ? { tryNative: false, moduleCache: false, fsCache: false } : { tryNative: true },
     });
   } catch (error) {
     throw new ConfigError([`${configFile}: expected a config file that loads, got an error: ${(error as Error).message}`]);
