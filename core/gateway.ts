@@ -16,7 +16,7 @@ import { resolveSecretKey } from "./secret-key.ts";
 import { type StorageOptions, createGatewayStorage } from "./storage.ts";
 import { registerRelayRoutes } from "./relay/routes.ts";
 import { createScheduler } from "./relay/scheduler.ts";
-import { type UsageRecorder, createUsageRecorder, keyTotals } from "./relay/usage.ts";
+import { type UsageRecord, type UsageRecorder, createUsageRecorder, keyTotals } from "./relay/usage.ts";
 import { registerHealthRoutes } from "./routes/health.ts";
 import { addGuardedRoute } from "./routes/guarded.ts";
 import { type AccountsService, createAccountsService } from "./admin/accounts.ts";
@@ -121,7 +121,15 @@ export async function createGateway(input: GatewayConfig | ResolvedGatewayConfig
   const providers = new Map<string, Provider>();
   const now = options.now ?? Date.now;
   const metrics = createMetrics();
-  const usage = createUsageRecorder({ storage, flushMs: config.relay.usageFlushMs, logger, onRecord: metrics.usage });
+  const accessLog = logger.withTag("relay");
+  const usage = createUsageRecorder({
+    storage, flushMs: config.relay.usageFlushMs, logger,
+    onRecord(entry) {
+      metrics.usage(entry);
+      // One line per relayed request: ids, model, outcome, timing and tokens; never a body or a secret.
+      if (accessLog.level === "info" || accessLog.level === "debug" || accessLog.level === "trace") accessLog.info(`${entry.status} ${entry.provider} ${entry.model} ${Math.round(entry.latencyMs)} ms`, accessLine(entry));
+    },
+  });
   hooks.hook("close", () => usage.close());
   const scheduler = createScheduler(storage, config.relay);
   const userStore = createUserStore(storage, now);
@@ -201,6 +209,14 @@ export async function createGateway(input: GatewayConfig | ResolvedGatewayConfig
 }
 
 // --- internal ---
+
+function accessLine(entry: UsageRecord): Record<string, unknown> {
+  const { requestId, keyId, provider, accountId, model, status, latencyMs, ttfbMs, inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens, costMicros } = entry;
+  return {
+    requestId, keyId, provider, accountId, model, status, latencyMs: Math.round(latencyMs), ttfbMs: ttfbMs === undefined ? undefined : Math.round(ttfbMs),
+    inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens, costUsd: costMicros / 1e6,
+  };
+}
 
 function isResolved(input: GatewayConfig | ResolvedGatewayConfig): input is ResolvedGatewayConfig {
   return typeof (input as ResolvedGatewayConfig).rootDir === "string";
