@@ -24,6 +24,7 @@ export default defineConfig({
           { text: "Translation", link: "/guide/translation" },
           { text: "Benchmarks", link: "/guide/benchmarks" },
           { text: "Writing a plugin", link: "/guide/writing-a-plugin" },
+          { text: "Example plugin", link: "/guide/example-plugin" },
           { text: "Security", link: "/guide/security" },
         ],
       },
