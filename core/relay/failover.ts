@@ -52,6 +52,8 @@ export async function sendWithFailover(input: FailoverInput): Promise<UpstreamAt
     } catch (error) {
       // The client left while we waited: not an upstream failure, and nothing to retry.
       if (request.signal.aborted) throw clientClosed();
+      // A provider refusing the request itself (a 4xx HTTPError) speaks for the client: no failover.
+      if (HTTPError.isError(error) && error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 429) throw error;
       tried.add(account.id);
       last = isTimeout(error) ? "timeout" : "server";
       continue;
