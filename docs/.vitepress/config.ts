@@ -18,6 +18,7 @@ export default defineConfig({
           { text: "CLI", link: "/guide/cli" },
           { text: "Admin API", link: "/guide/admin-api" },
           { text: "Users and sessions", link: "/guide/users" },
+          { text: "Console and portal", link: "/guide/console" },
           { text: "Operations", link: "/guide/operations" },
           { text: "Migrating", link: "/guide/migration" },
           { text: "Relay", link: "/guide/relay" },
