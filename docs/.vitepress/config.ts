@@ -20,6 +20,7 @@ export default defineConfig({
           { text: "Users and sessions", link: "/guide/users" },
           { text: "Console and portal", link: "/guide/console" },
           { text: "Operations", link: "/guide/operations" },
+          { text: "Deployment", link: "/guide/deployment" },
           { text: "Migrating", link: "/guide/migration" },
           { text: "Relay", link: "/guide/relay" },
           { text: "Translation", link: "/guide/translation" },
@@ -42,6 +43,15 @@ export default defineConfig({
           { text: "claude-oauth", link: "/providers/claude-oauth" },
           { text: "codex-oauth", link: "/providers/codex-oauth" },
           { text: "openrouter-pool", link: "/providers/openrouter-pool" },
+        ],
+      },
+      {
+        text: "Clients",
+        items: [
+          { text: "Claude Code", link: "/clients/claude-code" },
+          { text: "Codex CLI", link: "/clients/codex-cli" },
+          { text: "SDKs", link: "/clients/sdks" },
+          { text: "Chat front ends", link: "/clients/chat-frontends" },
         ],
       },
       {
