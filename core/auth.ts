@@ -15,10 +15,12 @@ export interface NamedAuthStrategy {
  * A strategy that throws an `HTTPError` refuses the request outright; any other throw is
  * a bug in that plugin and becomes a 500 (never a silent pass).
  */
-export async function authenticate(strategies: NamedAuthStrategy[], request: AuthRequest): Promise<Principal | undefined> {
+export async function authenticate(strategies: NamedAuthStrategy[], request: AuthRequest, want?: Principal["kind"]): Promise<Principal | undefined> {
   for (const { name, strategy } of strategies) {
     if (!strategy.authenticate) continue;
     const principal = await strategy.authenticate(request);
+    // A route for gateway keys looks past a session cookie the same browser also sends.
+    if (principal && want !== undefined && principal.kind !== want) continue;
     if (principal) return { ...principal, strategy: name };
   }
   return undefined;
@@ -40,16 +42,19 @@ export function toAuthRequest(event: H3Event): AuthRequest {
  */
 export async function guardRoute(event: H3Event, access: RouteAccess, strategies: NamedAuthStrategy[]): Promise<void> {
   if (access === "public") return;
-  const principal = event.context.principal ?? (await authenticate(strategies, toAuthRequest(event)));
+  const principal = event.context.principal ?? (await authenticate(strategies, toAuthRequest(event), access === "client" ? "client" : undefined));
   if (!principal) throw unauthorized(access === "client" ? undefined : "Login required");
   event.context.principal = principal;
-  if (!isAllowed(principal, access)) throw forbidden(`This route requires ${access === "client" ? "a gateway API key" : `the ${access} role`}`);
+  if (!isAllowed(principal, access)) {
+    throw forbidden(principal.service && access === "user" ? "This route is for a logged-in person, not a service token" : `This route requires ${access === "client" ? "a gateway API key" : `the ${access} role`}`);
+  }
 }
 
 /** Whether a principal meets an access level. */
 export function isAllowed(principal: Principal, access: RouteAccess): boolean {
   if (access === "public") return true;
   if (access === "client") return principal.kind === "client";
+  if (access === "user" && principal.service) return false;
   return principal.kind === "user" && roleRank(principal.role) >= roleRank(access);
 }
 

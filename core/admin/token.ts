@@ -22,7 +22,7 @@ export function adminTokenStrategy(token: string | undefined): NamedAuthStrategy
         const header = request.headers.get("authorization");
         if (!header || !/^bearer /i.test(header)) return undefined;
         if (!timingSafeEqual(digest(header.slice(7).trim()), expected)) return undefined;
-        return { kind: "user", id: "admin-token", name: "admin token", role: "root", strategy: "admin-token" };
+        return { kind: "user", id: "admin-token", name: "admin token", role: "root", strategy: "admin-token", service: true };
       },
     },
   };

@@ -37,7 +37,7 @@ export function metricsTokenStrategy(token: string | undefined): NamedAuthStrate
         if (request.url.pathname !== "/metrics" || request.method !== "GET") return undefined;
         const bearer = /^bearer[ \t]+(\S+)\s*$/i.exec(request.headers.get("authorization") ?? "")?.[1];
         if (bearer === undefined || !timingSafeEqual(digest(bearer), expected)) return undefined;
-        return { kind: "user", id: "metrics-token", name: "metrics scraper", role: "admin", strategy: "metrics-token" };
+        return { kind: "user", id: "metrics-token", name: "metrics scraper", role: "admin", strategy: "metrics-token", service: true };
       },
     },
   };

@@ -36,6 +36,11 @@ export interface Principal {
   accounts?: string[];
   /** Owner user id of a client key. */
   owner?: string;
+  /**
+   * A machine credential acting with a role (the admin and metrics tokens), not a person: it
+   * passes `admin`/`root` routes but never the `user` routes that are about "me".
+   */
+  service?: boolean;
 }
 
 /** The plain view of a request an auth strategy sees (no framework objects). */

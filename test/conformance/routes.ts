@@ -35,7 +35,8 @@ const RANK = { public: 0, client: 0, user: 1, admin: 2, root: 3 } as const;
 
 /**
  * Check that every non-public route `owner` registered refuses anonymous callers (401) and
- * callers without its role (403): a client key on people's routes, a person on client routes,
+ * callers without its role (403): a client key on people's routes (a person on client routes has
+ * no key: 401),
  * a lower role on admin routes.
  */
 export async function expectGuarded(gateway: AuthTestGateway, callers: RouteCallers, owner?: string): Promise<number> {
@@ -45,7 +46,8 @@ export async function expectGuarded(gateway: AuthTestGateway, callers: RouteCall
     const where = `${route.method} ${route.path} (${route.access}, ${route.owner})`;
     expect(await callRoute(gateway, route.method, path), `${where} anonymous`).toBe(401);
     if (route.access === "client") {
-      expect(await callRoute(gateway, route.method, path, callers.admin), `${where} admin session`).toBe(403);
+      // A session is no gateway key: the key is still missing.
+      expect(await callRoute(gateway, route.method, path, callers.admin), `${where} admin session`).toBe(401);
       continue;
     }
     expect(await callRoute(gateway, route.method, path, callers.client), `${where} client key`).toBe(403);

@@ -160,3 +160,25 @@ describe("GET /admin/config", () => {
     expect((await gateway.request("/admin/config")).status).toBe(401);
   });
 });
+
+describe("service tokens and mixed credentials", () => {
+  it("the admin token opens admin routes but not the routes about 'me'", async () => {
+    const { gateway } = await start();
+    const as = (path: string, method = "GET") => gateway.request(path, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" }, ...(method === "POST" ? { body: JSON.stringify({ name: "x" }) } : {}) });
+    expect((await as("/admin/users")).status).toBe(200);
+    expect((await as("/auth/tokens")).status).toBe(403);
+    expect((await as("/auth/tokens", "POST")).status).toBe(403);
+    expect((await as("/plugins/api-key/me/keys", "POST")).status).toBe(403);
+    expect((await as("/auth/me")).status).toBe(403);
+  });
+
+  it("a relay call with a client key works even when the browser also sends a session cookie", async () => {
+    const { gateway } = await start();
+    const { user } = await gateway.users.findOrCreate({ identity: { provider: "mixed", subject: "u" }, name: "u" });
+    const cookie = `sy_session=${(await gateway.users.sessions.create(user)).token}`;
+    const { key } = await (gateway.auth.find((a) => a.name === "api-key")!.strategy as ApiKeyStrategy).keys.create({ name: "mixed" });
+    const info = await gateway.request("/v1/key-info", { headers: { cookie, "x-api-key": key } });
+    expect(info.status).toBe(200);
+    expect((await gateway.request("/v1/key-info", { headers: { cookie } })).status).toBe(401);
+  });
+});
