@@ -56,7 +56,22 @@ export interface AuthRequest {
  * Capability object returned by an auth plugin's `setup`.
  * @experimental the relay and identity issues will add session and admin methods.
  */
+/** A way for people to log in that an auth plugin offers (listed by `GET /auth/methods`). */
+export interface LoginMethod {
+  /** Stable id, e.g. `password`, `linuxdo`. */
+  id: string;
+  /** `password`: POST credentials to `url`; `redirect`: send the browser to `url`. */
+  kind: "password" | "redirect";
+  url: string;
+  /** What a login page shows, e.g. "LinuxDO". */
+  label: string;
+  /** Self-service sign-up at this URL, when enabled. */
+  registerUrl?: string;
+}
+
 export interface AuthStrategy {
+  /** Login methods for people, shown by login pages. */
+  login?: LoginMethod[];
   /**
    * Recognise the request's credentials. Return `undefined` when they are absent or
    * not this strategy's kind (the next strategy is tried); throw an `HTTPError`

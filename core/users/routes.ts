@@ -21,6 +21,11 @@ export function registerUserRoutes(host: RouteHost, users: UserCore): void {
   const me = (event: H3Event) => users.require(event.context.principal!.id);
 
   add("GET", "/auth/me", "user", async (event) => ({ user: publicUser(await me(event)) }));
+  // Public: login pages ask what to offer. Names and URLs only, nothing about anyone.
+  add("GET", "/auth/methods", "public", () => ({
+    methods: host.auth.flatMap((a) => a.strategy.login ?? []),
+    secondFactors: users.factors.map((f) => f.name),
+  }));
   add("POST", "/auth/logout", "user", async (event) => {
     const token = readSessionCookie(event.req.headers.get("cookie"));
     if (token) await users.sessions.revoke(token);

@@ -26,7 +26,7 @@ const PLUGIN_OPTIONS: Record<string, Record<string, unknown>> = {
 };
 
 /** Routes anyone may call. Adding one here is a security decision: say why in the commit. */
-const PUBLIC = new Set(["GET /health", "GET /ready", "GET /console", "GET /console/**", "GET /portal", "GET /portal/**", "POST /auth/login", "POST /auth/register", "POST /auth/login/2fa", "GET /auth/linuxdo/login", "GET /auth/linuxdo/callback"]);
+const PUBLIC = new Set(["GET /auth/methods", "GET /health", "GET /ready", "GET /console", "GET /console/**", "GET /portal", "GET /portal/**", "POST /auth/login", "POST /auth/register", "POST /auth/login/2fa", "GET /auth/linuxdo/login", "GET /auth/linuxdo/callback"]);
 
 async function loadPlugins(): Promise<GatewayPlugin[]> {
   const plugins: GatewayPlugin[] = [];

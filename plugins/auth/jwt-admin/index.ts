@@ -52,6 +52,7 @@ export const jwtAdmin = defineAuth<JwtAdminOptions>({
     ctx.commands.add(adminCommand(ctx, accounts, ready));
 
     return {
+      login: [{ id: "password", kind: "password", url: "/auth/login", label: "Username and password", ...(options.registration.enabled ? { registerUrl: "/auth/register" } : {}) }],
       async authenticate(request: AuthRequest): Promise<Principal | undefined> {
         const bearer = /^bearer[ \t]+(\S+)\s*$/i.exec(request.headers.get("authorization") ?? "")?.[1];
         // Not JWT-shaped: another strategy's credential (API key, personal token, admin token).

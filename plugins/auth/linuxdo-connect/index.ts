@@ -29,7 +29,7 @@ export const linuxdoConnect = defineAuth<LinuxDoConnectOptions>({
     await demoteRemovedAdmins(ctx, options.admins).catch((error: unknown) => {
       ctx.logger.warn(`could not check admins removed from the list at start (retried at each login): ${(error as Error).message}`);
     });
-    return {};
+    return { login: [{ id: "linuxdo", kind: "redirect", url: "/auth/linuxdo/login", label: "LinuxDO" }] };
   },
 });
 
