@@ -37,7 +37,7 @@ export const newApiBinding = defineAuth<NewApiBindingOptions>({
     addBindingRoutes(ctx, bindings);
     if (!options.donation) return { bindings, donations: undefined };
     const donations = createDonations(ctx, { client, bindings, amount: options.donation.quotaAmount, requestTimeoutMs: options.requestTimeoutMs });
-    addDonationRoutes(ctx, createDonationFlows(ctx, { providers: options.donation.providers, bindings, donations }), donations);
+    addDonationRoutes(ctx, createDonationFlows(ctx, { providers: options.donation.providers, bindings, donations }), donations, options.donation);
     return { bindings, donations };
   },
 });

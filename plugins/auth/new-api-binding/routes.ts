@@ -38,8 +38,18 @@ export function addBindingRoutes(ctx: PluginContext, bindings: BindingStore): vo
   });
 }
 
-export function addDonationRoutes(ctx: PluginContext, flows: DonationFlows, donations: DonationStore): void {
+/** new-api's unit (protocols.md §7.5): 500,000 quota = 1 USD. */
+const QUOTA_PER_USD = 500_000;
+
+export function addDonationRoutes(ctx: PluginContext, flows: DonationFlows, donations: DonationStore, offer: { providers: string[]; quotaAmount: number }): void {
   const add = (method: "GET" | "POST", path: string, access: "user" | "admin", handler: (event: H3Event) => unknown) => ctx.routes.add({ method, path, access, handler });
+
+  // What the portal offers: which providers take donations, how, and what a donation earns.
+  add("GET", "/donations/options", "user", () => ({
+    quotaAmount: offer.quotaAmount,
+    quotaPerUsd: QUOTA_PER_USD,
+    providers: ctx.accounts.providers().filter((p) => offer.providers.includes(p.name)).map((p) => ({ name: p.name, oauth: p.oauth, import: p.import })),
+  }));
 
   add("POST", "/donations/oauth/start", "user", async (event) => {
     const body = await readJsonObject(event, ["provider"]);

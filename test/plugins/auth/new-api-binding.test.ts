@@ -477,6 +477,21 @@ async function sharedRoutes(): Promise<Harness> {
 }
 
 describe("donations", () => {
+  it("tells the portal which providers take donations, how, and what a donation earns", async () => {
+    const h = await start();
+    const me = await h.bound();
+    const options = await h.call("GET", `${PREFIX}/donations/options`, { cookie: me.cookie });
+    expect(options.status).toBe(200);
+    expect(options.json).toEqual({
+      quotaAmount: AMOUNT,
+      quotaPerUsd: 500_000,
+      providers: [
+        { name: "claude-oauth", oauth: true, import: true },
+        { name: "codex-oauth", oauth: true, import: true },
+      ],
+    });
+  });
+
   it("end to end: login, bind, donate a credentials file and two OAuth logins; each credited once, donor recorded", async () => {
     const h = await start();
     const admin = await h.admin();
