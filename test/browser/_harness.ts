@@ -14,6 +14,7 @@ import newApiBinding from "../../plugins/auth/new-api-binding/index.ts";
 import { totp } from "../../plugins/auth/totp/index.ts";
 import claudeOAuth from "../../plugins/providers/claude-oauth/index.ts";
 import codexOAuth from "../../plugins/providers/codex-oauth/index.ts";
+import type { GatewayConfig } from "../../core/types/config.ts";
 import { repoRoot } from "../_tmp.ts";
 import type { FakeUpstream } from "../fixtures/upstreams/_server.ts";
 import { startFakeClaudeOAuthApi } from "../fixtures/upstreams/claude-oauth-api.ts";
@@ -33,14 +34,17 @@ export const MODEL = "claude-sonnet-4-5";
 export interface Harness {
   url: string;
   gateway: Gateway;
-  admin: { username: string; password: string };
+  /** The root admin of the main gateway (`passwordHash` for other gateways' jwt-admin). */
+  admin: { username: string; password: string; passwordHash: string };
   claude: { oauth: FakeOAuth; api: FakeUpstream };
   codex: { oauth: FakeOAuth; backend: FakeCodex };
   linuxdo: FakeLinuxDo;
   newApi: FakeNewApi;
   browser: Browser;
-  /** A fresh browser context (own cookies) and page at desktop size; page errors are collected. */
-  open(): Promise<{ context: BrowserContext; page: Page }>;
+  /** A fresh browser context (own cookies) and page at desktop size, on this gateway or another (`baseURL`); page errors are collected. */
+  open(baseURL?: string): Promise<{ context: BrowserContext; page: Page }>;
+  /** Another gateway on loopback with other plugins (closed with the harness); resolves with its URL. */
+  another(input: GatewayInput): Promise<string>;
   /** Page errors and CSP refusals seen in any page so far. */
   problems: string[];
   /** Screenshots at 1280×800 and 375×812 (`<name>-desktop.png`, `<name>-mobile.png`); fails on horizontal scroll at 375 px. */
@@ -54,7 +58,8 @@ export interface Harness {
 
 /** Start the fakes, the gateway and the browser. */
 export async function startHarness(): Promise<Harness> {
-  const admin = { username: "ops", password: `console-test-${randomBytes(8).toString("hex")}` };
+  const password = `console-test-${randomBytes(8).toString("hex")}`;
+  const admin = { username: "ops", password, passwordHash: await hashPassword(password) };
   const claudeAuth = await startFakeOAuth({ flavor: "claude" });
   const codexAuth = await startFakeOAuth({ flavor: "codex" });
   const claude = { oauth: claudeAuth, api: await startFakeClaudeOAuthApi({ oauth: claudeAuth }) };
@@ -63,31 +68,25 @@ export async function startHarness(): Promise<Harness> {
   const newApi = await startFakeNewApi();
   newApi.addUser({ id: ALICE.newApiUserId, username: ALICE.newApiUsername, display_name: "Alice N", linux_do_id: String(ALICE.linuxdoId) });
 
-  const env = { SWITCHYARD_SECRET: randomBytes(32).toString("base64") };
-  const config = resolveGatewayConfig(
-    {
-      storage: { driver: "memory" },
-      providers: [
-        claudeOAuth({ authorizeURL: claude.oauth.authorizeUrl, tokenURL: claude.oauth.tokenUrl, apiBaseURL: claude.api.url }),
-        codexOAuth({ issuer: codex.oauth.url, baseURL: `${codex.backend.url}/backend-api/codex` }),
-      ],
-      auth: [
-        apiKey(),
-        jwtAdmin({ admins: [{ username: admin.username, passwordHash: await hashPassword(admin.password) }] }),
-        totp(),
-        linuxdoConnect({ clientId: linuxdo.clientId, clientSecret: linuxdo.clientSecret, authorizeURL: linuxdo.authorizeURL, tokenURL: linuxdo.tokenURL, userURL: linuxdo.userURL }),
-        newApiBinding({ baseURL: newApi.url, adminToken: newApi.adminToken, adminUserId: newApi.adminUserId, addQuota: true, donation: { quotaAmount: AMOUNT } }),
-      ],
-      routes: [
-        { models: "claude-*", provider: "claude-oauth" },
-        { models: ["gpt-*", "codex-*"], provider: "codex-oauth" },
-      ],
-    },
-    { env },
-  );
-  const gateway = await createGateway(config, { env, logger: createLogger({ level: "silent" }) });
-  const server: RunningServer = await startServer(gateway, { host: "127.0.0.1", port: 0 });
-  const url = server.url.replace(/\/$/, "");
+  const main = await serve({
+    providers: [
+      claudeOAuth({ authorizeURL: claude.oauth.authorizeUrl, tokenURL: claude.oauth.tokenUrl, apiBaseURL: claude.api.url }),
+      codexOAuth({ issuer: codex.oauth.url, baseURL: `${codex.backend.url}/backend-api/codex` }),
+    ],
+    auth: [
+      apiKey(),
+      jwtAdmin({ admins: [{ username: admin.username, passwordHash: admin.passwordHash }] }),
+      totp(),
+      linuxdoConnect({ clientId: linuxdo.clientId, clientSecret: linuxdo.clientSecret, authorizeURL: linuxdo.authorizeURL, tokenURL: linuxdo.tokenURL, userURL: linuxdo.userURL }),
+      newApiBinding({ baseURL: newApi.url, adminToken: newApi.adminToken, adminUserId: newApi.adminUserId, addQuota: true, donation: { quotaAmount: AMOUNT } }),
+    ],
+    routes: [
+      { models: "claude-*", provider: "claude-oauth" },
+      { models: ["gpt-*", "codex-*"], provider: "codex-oauth" },
+    ],
+  });
+  const { gateway, url } = main;
+  const servers: RunningServer[] = [main.server];
   // The fake LinuxDO sends the browser back to the gateway's default callback.
   linuxdo.redirectUris = [`${url}/auth/linuxdo/callback`];
 
@@ -98,8 +97,8 @@ export async function startHarness(): Promise<Harness> {
 
   return {
     url, gateway, admin, claude, codex, linuxdo, newApi, browser, problems,
-    async open() {
-      const context = await browser.newContext({ baseURL: url, viewport: DESKTOP, deviceScaleFactor: 1, permissions: ["clipboard-read", "clipboard-write"] });
+    async open(baseURL = url) {
+      const context = await browser.newContext({ baseURL, viewport: DESKTOP, deviceScaleFactor: 1, permissions: ["clipboard-read", "clipboard-write"] });
       contexts.push(context);
       const page = await context.newPage();
       page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
@@ -107,6 +106,11 @@ export async function startHarness(): Promise<Harness> {
         if (/Refused to|Content Security Policy/i.test(message.text())) problems.push(`CSP: ${message.text()}`);
       });
       return { context, page };
+    },
+    async another(input) {
+      const other = await serve(input);
+      servers.push(other.server);
+      return other.url;
     },
     async shoot(page, name, { fullPage = true } = {}) {
       await settle(page);
@@ -146,7 +150,7 @@ export async function startHarness(): Promise<Harness> {
     async close() {
       for (const context of contexts) await context.close().catch(() => {});
       await browser.close();
-      await server.close();
+      for (const server of servers) await server.close();
       await Promise.all([claude.oauth.close(), claude.api.close(), codex.oauth.close(), codex.backend.close(), linuxdo.close(), newApi.close()]);
     },
   };
@@ -164,7 +168,19 @@ export async function webStorage(page: Page): Promise<string> {
   return page.evaluate(() => JSON.stringify({ local: { ...window.localStorage }, session: { ...window.sessionStorage } }));
 }
 
+/** What differs between the suite's gateways: their plugins (storage is in memory). */
+export type GatewayInput = Pick<GatewayConfig, "providers" | "auth" | "routes">;
+
 // --- internal ---
+
+// A gateway with its own secret and memory storage, on a loopback socket.
+async function serve(input: GatewayInput): Promise<{ gateway: Gateway; server: RunningServer; url: string }> {
+  const env = { SWITCHYARD_SECRET: randomBytes(32).toString("base64") };
+  const config = resolveGatewayConfig({ storage: { driver: "memory" }, ...input }, { env });
+  const gateway = await createGateway(config, { env, logger: createLogger({ level: "silent" }) });
+  const server = await startServer(gateway, { host: "127.0.0.1", port: 0 });
+  return { gateway, server, url: server.url.replace(/\/$/, "") };
+}
 
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 375, height: 812 };

@@ -1,14 +1,21 @@
 // The admin console in headless Chromium against a gateway with fake upstreams: login with
 // 2FA set up on the page, OAuth onboarding, a key shown once, its request on the dashboard.
-// Each step checks what a person sees and what the gateway's API says afterwards.
+// Each step checks what a person sees and what the gateway's API says afterwards. Other
+// gateways (other plugins) show that login methods and account actions follow the API.
 import { generateSync } from "otplib";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { jwtAdmin } from "../../plugins/auth/jwt-admin/index.ts";
+import anthropicApi from "../../plugins/providers/anthropic-api/index.ts";
+import claudeOAuth from "../../plugins/providers/claude-oauth/index.ts";
+import openrouterPool from "../../plugins/providers/openrouter-pool/index.ts";
 import { type Harness, MODEL, reportFailure, startHarness, webStorage } from "./_harness.ts";
 
 let h: Harness;
 let context: BrowserContext;
 let page: Page;
+/** The page a failure report shows (another gateway's page while a test drives one). */
+let current: Page;
 let totpSecret = "";
 let enabledAt = 0;
 let clientKey = "";
@@ -17,9 +24,11 @@ beforeAll(async () => {
   h = await startHarness();
   ({ context, page } = await h.open());
   context.setDefaultTimeout(10_000);
+  current = page;
 });
 afterEach(async ({ task }) => {
-  if (task.result?.state === "fail") await reportFailure(page, task.name);
+  if (task.result?.state === "fail") await reportFailure(current, task.name);
+  current = page;
 });
 afterAll(async () => {
   await h?.close();
@@ -39,6 +48,9 @@ describe("admin console", () => {
   it("shows the login page to a visitor and refuses a wrong password in words", async () => {
     await page.goto("/console/");
     await heading("Switchyard console").waitFor();
+    // What GET /auth/methods lists: the password form, and LinuxDO (admins there share the session).
+    expect((await h.call(page, "GET", "/auth/methods")).json.methods.map((m: { id: string }) => m.id)).toEqual(["password", "linuxdo"]);
+    expect(await page.getByRole("link", { name: "Log in with LinuxDO" }).getAttribute("href")).toBe("/auth/linuxdo/login?redirect=%2Fconsole");
     await h.shoot(page, "console-login");
     // Keyboard only: the username field has focus, Tab reaches the password, Enter sends.
     await page.waitForFunction(() => document.activeElement?.id === "login-username");
@@ -114,6 +126,8 @@ describe("admin console", () => {
     await page.getByRole("button", { name: "Add account" }).click();
     const card = page.getByRole("article", { name: "Account team max 1" });
     await card.getByText("Active").waitFor();
+    // An OAuth provider's account: every action, token refresh included.
+    for (const name of ["Disable", "Refresh now", "Set proxy", "Remove"]) await card.getByRole("button", { name }).waitFor();
     const accounts = (await h.call(page, "GET", "/admin/accounts")).json.data;
     expect(accounts).toHaveLength(1);
     expect(accounts[0]).toMatchObject({ provider: "claude-oauth", name: "team max 1", status: "active" });
@@ -229,6 +243,50 @@ describe("admin console", () => {
     await page.reload();
     await heading("Switchyard console").waitFor();
     expect((await h.call(page, "GET", "/admin/accounts")).status).toBe(401);
+  });
+
+  it("offers only the login methods a gateway has, and only the account actions each provider has", async () => {
+    // Passwords only; one provider whose accounts come from the config, one that is managed but has no OAuth.
+    const url = await h.another({
+      auth: [jwtAdmin({ admins: [{ username: h.admin.username, passwordHash: h.admin.passwordHash }] })],
+      providers: [
+        anthropicApi({ keys: [{ id: "static-key", key: "sk-ant-api03-browser-suite-static", name: "config key" }] }),
+        openrouterPool({ keys: [{ id: "or-key", key: "sk-or-v1-browser-suite-config", name: "pool key" }], baseURL: "http://127.0.0.1:9/api/v1" }),
+      ],
+    });
+    const other = (await h.open(url)).page;
+    current = other;
+    // The portal offers the password form alone; the admin logs in there and opens the console.
+    await other.goto("/portal/");
+    await other.getByLabel("Username").fill(h.admin.username);
+    expect(await other.getByRole("link", { name: /^Log in with/ }).count()).toBe(0);
+    await other.getByLabel("Password").fill(h.admin.password);
+    await other.getByLabel("Password").press("Enter");
+    await other.getByRole("heading", { level: 1, name: "My account" }).waitFor();
+    await other.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Console" }).waitFor();
+    await other.goto("/console/accounts");
+    await other.getByRole("heading", { level: 1, name: "Accounts" }).waitFor();
+    const providers = (await h.call(other, "GET", "/admin/providers")).json.data;
+    expect(providers.map((p: Record<string, unknown>) => [p.name, p.managed, p.oauth])).toEqual([["anthropic-api", false, false], ["openrouter-pool", true, false]]);
+    const fixed = other.getByRole("article", { name: "Account config key" });
+    await fixed.getByText("This account comes from gateway.config.ts; change it there.").waitFor();
+    expect(await fixed.getByRole("button").count()).toBe(0);
+    const pooled = other.getByRole("article", { name: "Account pool key" });
+    for (const name of ["Disable", "Set proxy", "Remove"]) await pooled.getByRole("button", { name }).waitFor();
+    expect(await pooled.getByRole("button", { name: "Refresh now" }).count()).toBe(0);
+    await other.getByRole("button", { name: "Add an account" }).click();
+    await other.getByLabel("Upstream API key").waitFor();
+    expect(await other.getByRole("button", { name: "Sign in (OAuth)" }).count()).toBe(0);
+
+    // No login plugin at all: both apps say so instead of showing a form.
+    const bare = (await h.open(await h.another({ providers: [claudeOAuth()] }))).page;
+    current = bare;
+    for (const path of ["/console/", "/portal/"]) {
+      await bare.goto(path);
+      await bare.getByText("This gateway has no way to log in yet.").waitFor();
+      expect(await bare.getByLabel("Username").count(), path).toBe(0);
+      expect(await bare.getByRole("link", { name: /^Log in with/ }).count(), path).toBe(0);
+    }
   });
 
   it("ran without a page error or a CSP refusal", () => {

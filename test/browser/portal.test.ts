@@ -1,10 +1,14 @@
 // The user portal in headless Chromium: a LinuxDO user logs in through the (fake) LinuxDO
 // pages, binds their new-api account, donates two accounts (sign-in flow and file upload) and
 // sees them credited, manages their own key; a user session gets nothing from the console or
-// the admin API; an admin sees the donor and bans and unbans the user.
+// the admin API; an admin sees the donor and bans and unbans the user. Login methods and
+// donation offers come from the API: a second gateway with other plugins shows other ones.
 import { generateSync } from "otplib";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import linuxdoConnect from "../../plugins/auth/linuxdo-connect/index.ts";
+import newApiBinding from "../../plugins/auth/new-api-binding/index.ts";
+import codexOAuth from "../../plugins/providers/codex-oauth/index.ts";
 import { ALICE, AMOUNT, type Harness, reportFailure, startHarness, webStorage } from "./_harness.ts";
 
 let h: Harness;
@@ -34,6 +38,12 @@ describe("user portal", () => {
   it("logs a LinuxDO user in through LinuxDO and back", async () => {
     await page.goto("/portal/");
     await heading(page, "Switchyard portal").waitFor();
+    // GET /auth/methods lists LinuxDO and a password: the page offers both.
+    const methods = (await h.call(page, "GET", "/auth/methods")).json.methods as Array<{ id: string; url: string }>;
+    expect(methods.map((m) => m.id)).toEqual(["password", "linuxdo"]);
+    const linuxdo = page.getByRole("link", { name: "Log in with LinuxDO" });
+    expect(await linuxdo.getAttribute("href")).toBe(`${methods[1]!.url}?redirect=%2Fportal`);
+    await page.getByLabel("Password").waitFor();
     await h.shoot(page, "portal-login");
     await page.getByRole("link", { name: "Log in with LinuxDO" }).click();
     // gateway → fake LinuxDO authorize → gateway callback → /portal, all followed by the browser.
@@ -60,6 +70,11 @@ describe("user portal", () => {
   it("donates a Claude account through the sign-in flow and sees it credited", async () => {
     await nav(page, "Donate").click();
     await page.getByText("You have not donated an account yet.").waitFor();
+    // The providers and the credit come from GET …/donations/options (500,000 quota = 1 USD).
+    const options = (await h.call(page, "GET", "/plugins/new-api-binding/donations/options")).json;
+    expect(options).toMatchObject({ quotaAmount: AMOUNT, quotaPerUsd: 500_000 });
+    expect(await optionsOf(page)).toEqual(options.providers.map((p: { name: string }) => p.name));
+    await page.locator("[data-offer]").getByText("5,000,000 quota ($10.00)").waitFor();
     await page.getByLabel("Account type").selectOption("claude-oauth");
     await page.getByRole("button", { name: "Start sign-in" }).click();
     const link = page.locator("[data-auth-url]");
@@ -67,10 +82,11 @@ describe("user portal", () => {
     const approved = await h.claude.oauth.authorize((await link.getAttribute("href"))!);
     await page.getByLabel("Step 3 of 3: code or callback URL").fill(`${approved.code}#${approved.state}`);
     await page.getByRole("button", { name: "Donate" }).click();
-    await page.locator("[data-thanks]").getByText("Thank you! 5,000,000 quota was credited to your new-api account.").waitFor();
+    await page.locator("[data-thanks]").getByText("Thank you! 5,000,000 quota ($10.00) was credited to your new-api account.").waitFor();
     const row = page.locator("tr[data-donation]");
     await row.getByText("Credited").waitFor();
     await row.getByText(`to new-api #${ALICE.newApiUserId}`).waitFor();
+    await row.getByText("5,000,000 quota ($10.00)").waitFor();
     expect(h.newApi.users.get(ALICE.newApiUserId)!.quota).toBe(AMOUNT);
     expect(await donationsOf()).toMatchObject([{ provider: "claude-oauth", status: "credited", amount: AMOUNT }]);
   });
@@ -198,10 +214,43 @@ describe("user portal", () => {
     expect((await h.call(page, "GET", "/auth/me")).json.user.id).toBe(userId);
   });
 
+  it("on a gateway with LinuxDO only and Codex donations only, offers exactly those", async () => {
+    const url = await h.another({
+      providers: [codexOAuth({ issuer: h.codex.oauth.url, baseURL: `${h.codex.backend.url}/backend-api/codex` })],
+      auth: [
+        linuxdoConnect({ clientId: h.linuxdo.clientId, clientSecret: h.linuxdo.clientSecret, authorizeURL: h.linuxdo.authorizeURL, tokenURL: h.linuxdo.tokenURL, userURL: h.linuxdo.userURL }),
+        newApiBinding({ baseURL: h.newApi.url, adminToken: h.newApi.adminToken, adminUserId: h.newApi.adminUserId, addQuota: true, donation: { quotaAmount: 1_000_000, providers: ["codex-oauth"] } }),
+      ],
+    });
+    h.linuxdo.redirectUris = [...h.linuxdo.redirectUris, `${url}/auth/linuxdo/callback`];
+    const other = (await h.open(url)).page;
+    current = other;
+    // No password method: the console has no form, and offers LinuxDO back to the console.
+    await other.goto("/console/");
+    const back = other.getByRole("link", { name: "Log in with LinuxDO" });
+    expect(await back.getAttribute("href")).toBe("/auth/linuxdo/login?redirect=%2Fconsole");
+    expect(await other.getByLabel("Password").count()).toBe(0);
+    await other.goto("/portal/donate");
+    await other.getByRole("link", { name: "Log in with LinuxDO" }).click();
+    await heading(other, "Donate an account").waitFor();
+    expect((await h.call(other, "POST", "/plugins/new-api-binding/binding", { newApiUserId: ALICE.newApiUserId })).status).toBe(200);
+    await other.reload();
+    await other.locator("[data-offer]").getByText("1,000,000 quota ($2.00)").waitFor();
+    expect(await optionsOf(other)).toEqual(["codex-oauth"]);
+    await other.getByRole("button", { name: "Upload a credentials file" }).waitFor();
+  });
+
   it("ran without a page error or a CSP refusal", () => {
     expect(h.problems).toEqual([]);
   });
 });
+
+/** The provider names the Donate page offers. */
+async function optionsOf(p: Page): Promise<string[]> {
+  const select = p.getByLabel("Account type");
+  await select.waitFor();
+  return select.locator("option").evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
+}
 
 async function expectText(locator: ReturnType<Page["locator"]>, text: string): Promise<void> {
   await locator.waitFor();

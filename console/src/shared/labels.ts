@@ -1,4 +1,5 @@
 // What statuses and roles mean, in words.
+import { usd } from "./format.ts";
 import type { AccountStatus, DonationStatus } from "./types.ts";
 
 export const ACCOUNT_STATUS: Record<AccountStatus, { label: string; tone: Tone; hint: string }> = {
@@ -24,9 +25,10 @@ export function providerLabel(name: string): string {
   return PROVIDERS[name] ?? name;
 }
 
-/** new-api quota units as they are shown (500,000 units are 1 USD on a default new-api). */
-export function quota(amount: number): string {
-  return `${new Intl.NumberFormat().format(amount)} quota`;
+/** new-api quota units as they are shown; with the gateway's rate (`quotaPerUsd`), in USD too. */
+export function quota(amount: number, perUsd?: number): string {
+  const units = `${new Intl.NumberFormat().format(amount)} quota`;
+  return perUsd ? `${units} (${usd(amount / perUsd)})` : units;
 }
 
 // --- internal ---

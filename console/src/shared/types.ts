@@ -14,6 +14,21 @@ export interface User {
   meta: Record<string, unknown>;
 }
 
+/** One way to log in (`GET /auth/methods`): a password form posting to `url`, or a redirect to `url`. */
+export interface LoginMethod {
+  id: string;
+  kind: "password" | "redirect";
+  url: string;
+  label: string;
+  registerUrl?: string;
+}
+
+/** `GET /auth/methods`. */
+export interface AuthMethods {
+  methods: LoginMethod[];
+  secondFactors: string[];
+}
+
 /** `POST /auth/login` and `POST /auth/login/2fa`. */
 export type LoginAnswer =
   | { status: "ok"; user: User; expiresAt: number }
@@ -159,6 +174,14 @@ export interface Donation {
   lastError?: string;
   resolvedBy?: string;
   resolvedAt?: number;
+}
+
+/** `GET /plugins/new-api-binding/donations/options`: what a donation earns, and which providers take donations how. */
+export interface DonationOptions {
+  quotaAmount: number;
+  /** new-api quota units per USD. */
+  quotaPerUsd: number;
+  providers: Array<{ name: string; oauth: boolean; import: boolean }>;
 }
 
 /** `{ data: [...] }` lists. */
