@@ -12,7 +12,7 @@ import type { Dialect, Provider } from "../types/provider.ts";
 import type { GatewayStorage } from "../types/storage.ts";
 import { admit } from "./admission.ts";
 import { sendWithFailover, toClientError } from "./failover.ts";
-import { costMicros, findPricing } from "./pricing.ts";
+import { costMicros, estimateCostMicros, findPricing } from "./pricing.ts";
 import { type Scheduler, sessionKey } from "./scheduler.ts";
 import { relayStream } from "./stream.ts";
 import type { Metrics } from "../metrics.ts";
@@ -55,7 +55,9 @@ export async function relayMessage(event: H3Event, clientDialect: Dialect, ctx: 
   const model = info.model;
   if (principal.models && !matchAnyGlob(principal.models, model)) throw forbidden(`This key may not use the model ${model}`);
   const route = resolveRoute(ctx, model);
-  const ticket = await admit(ctx.storage, principal, ctx.config.relay, at);
+  const budgeted = principal.limits?.dailyUsd !== undefined || principal.limits?.budgetUsd !== undefined;
+  const estimate = budgeted ? estimateCostMicros(findPricing(ctx.config.pricing, route.upstreamModel), body, JSON.stringify(body).length) : 0;
+  const ticket = await admit(ctx.storage, principal, ctx.config.relay, at, estimate);
   let settled = false;
   let accountId: string | undefined;
   const settle = (status: UsageStatus, usage: Usage, ttfbMs: number | undefined) => {

@@ -47,6 +47,16 @@ export function findPricing(table: Record<string, ModelPricing>, model: string):
 }
 
 /** Cost in whole micro-USD (integers keep counters exact). Cache prices default to input's. */
+/**
+ * A request's worst-case cost before it runs, in micro-USD: its body's size as input tokens
+ * (4 bytes a token) and its output cap (`max_tokens` and kin, else 4096) at the output price.
+ * Budget reservations use it; the recorded cost is always the upstream's real usage.
+ */
+export function estimateCostMicros(pricing: ModelPricing | undefined, body: Record<string, unknown>, bodyBytes: number): number {
+  const cap = [body.max_tokens, body.max_output_tokens, body.max_completion_tokens].find((v) => typeof v === "number" && Number.isFinite(v) && v > 0) as number | undefined;
+  return costMicros(pricing, { inputTokens: Math.ceil(bodyBytes / 4), outputTokens: Math.min(cap ?? 4096, 1_000_000), cacheWriteTokens: 0, cacheReadTokens: 0 });
+}
+
 export function costMicros(pricing: ModelPricing | undefined, tokens: TokenCounts): number {
   if (!pricing) return 0;
   const usd =

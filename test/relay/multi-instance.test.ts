@@ -15,7 +15,7 @@ const base = `switchyard-multi-${randomBytes(4).toString("hex")}`;
 afterAll(async () => {
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
-    const keys = await redis.keys(`${base}:*`);
+    const keys = [...(await redis.keys(`${base}:*`)), ...(await redis.keys(`${base}-budget:*`))];
     if (keys.length) await redis.del(...keys);
   } catch {
     // no Redis: nothing was written
@@ -72,6 +72,54 @@ export default defineGatewayConfig({
       const rpmStatuses = await Promise.all(Array.from({ length: 20 }, (_, i) => send(i, perMinute, false)));
       expect(rpmStatuses.filter((s) => s === 200).length).toBe(5);
       expect(rpmStatuses.filter((s) => s === 429).length).toBe(15);
+    } finally {
+      for (const child of children) {
+        child.kill("SIGTERM");
+        if (child.exitCode === null) await once(child, "exit");
+      }
+      await upstream.close();
+      project.cleanup();
+    }
+  }, 90_000);
+
+  it("admit one request, not fifty, when a budget covers one (G1: reservations are shared)", async () => {
+    const upstream = await startFakeAnthropic({ keys: ["multi-instance-upstream-key-2"] });
+    const project = createTempProject({
+      "gateway.config.ts": `import { defineGatewayConfig } from "switchyard";
+import apiKey from "switchyard/plugins/auth/api-key";
+import anthropicApi from "switchyard/plugins/providers/anthropic-api";
+export default defineGatewayConfig({
+  storage: { driver: "redis", url: ${JSON.stringify(redisUrl)}, base: ${JSON.stringify(`${base}-budget`)} },
+  providers: [anthropicApi({ keys: ["multi-instance-upstream-key-2"], baseURL: ${JSON.stringify(upstream.url)} })],
+  auth: [apiKey({ cacheTtlMs: 0 })],
+  routes: [{ models: "claude-*", provider: "anthropic-api" }],
+  // Expensive on purpose: one request's worst case ($0.016 of output alone) exceeds the budget.
+  pricing: { "claude-sonnet-4-5": { input: 100, output: 1000 } },
+  logging: { level: "warn" },
+});`,
+    });
+    const env = { SWITCHYARD_SECRET: testSecret };
+    const children: ChildProcess[] = [];
+    try {
+      const { config } = await loadGatewayConfig({ cwd: project.dir, env: {} });
+      const admin = await createGateway(config, { env, logger: createLogger({ level: "silent" }) });
+      const keys = (admin.auth.find((a) => a.name === "api-key")!.strategy as ApiKeyStrategy).keys;
+      const key = (await keys.create({ name: "one request of budget", limits: { budgetUsd: 0.01 } })).key;
+      await admin.close();
+      const instances = await Promise.all([0, 1].map(() => startCli(["start", "--cwd", project.dir, "--port", "0"], { env })));
+      children.push(...instances.map((i) => i.child));
+      const statuses = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          fetch(`${instances[i % 2]!.url}/v1/messages`, {
+            method: "POST",
+            headers: { "x-api-key": key, "anthropic-version": "2023-06-01", "content-type": "application/json" },
+            body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 16, messages: [{ role: "user", content: `budget ${i}` }] }),
+          }).then(async (res) => (await res.text(), res.status)),
+        ),
+      );
+      expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(49);
+      expect(upstream.requests).toHaveLength(1);
     } finally {
       for (const child of children) {
         child.kill("SIGTERM");
