@@ -15,7 +15,7 @@ const base = `switchyard-multi-${randomBytes(4).toString("hex")}`;
 afterAll(async () => {
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
-    const keys = [...(await redis.keys(`${base}:*`)), ...(await redis.keys(`${base}-budget:*`))];
+    const keys = (await Promise.all(["", "-budget", "-lease"].map((suffix) => redis.keys(`${base}${suffix}:*`)))).flat();
     if (keys.length) await redis.del(...keys);
   } catch {
     // no Redis: nothing was written
@@ -124,6 +124,65 @@ export default defineGatewayConfig({
       for (const child of children) {
         child.kill("SIGTERM");
         if (child.exitCode === null) await once(child, "exit");
+      }
+      await upstream.close();
+      project.cleanup();
+    }
+  }, 90_000);
+
+  it("reclaim the concurrency slots of a process killed with SIGKILL once their lease ends (G4)", async () => {
+    const upstream = await startFakeAnthropic({ keys: ["multi-instance-upstream-key-3"] });
+    const project = createTempProject({
+      "gateway.config.ts": `import { defineGatewayConfig } from "switchyard";
+import apiKey from "switchyard/plugins/auth/api-key";
+import anthropicApi from "switchyard/plugins/providers/anthropic-api";
+export default defineGatewayConfig({
+  storage: { driver: "redis", url: ${JSON.stringify(redisUrl)}, base: ${JSON.stringify(`${base}-lease`)} },
+  providers: [anthropicApi({ keys: ["multi-instance-upstream-key-3"], baseURL: ${JSON.stringify(upstream.url)} })],
+  auth: [apiKey({ cacheTtlMs: 0 })],
+  routes: [{ models: "claude-*", provider: "anthropic-api" }],
+  relay: { slotLeaseMs: 2000 },
+  logging: { level: "warn" },
+});`,
+    });
+    const env = { SWITCHYARD_SECRET: testSecret };
+    const children: ChildProcess[] = [];
+    try {
+      const { config } = await loadGatewayConfig({ cwd: project.dir, env: {} });
+      const admin = await createGateway(config, { env, logger: createLogger({ level: "silent" }) });
+      const keys = (admin.auth.find((a) => a.name === "api-key")!.strategy as ApiKeyStrategy).keys;
+      const key = (await keys.create({ name: "two at a time", limits: { concurrency: 2 } })).key;
+      await admin.close();
+      const [doomed, survivor] = await Promise.all([0, 1].map(() => startCli(["start", "--cwd", project.dir, "--port", "0"], { env })));
+      children.push(doomed!.child, survivor!.child);
+      const send = (url: string, stream: boolean) =>
+        fetch(`${url}/v1/messages`, {
+          method: "POST",
+          headers: { "x-api-key": key, "anthropic-version": "2023-06-01", "content-type": "application/json" },
+          body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 16, stream, messages: [{ role: "user", content: "hold the slot with a long enough reply" }] }),
+        });
+      // Two streams that outlive the process: their slots are held on the doomed instance.
+      upstream.script({ chunkDelayMs: 10_000 }, { chunkDelayMs: 10_000 });
+      const held = await Promise.all([send(doomed!.url, true), send(doomed!.url, true)]);
+      expect(held.map((r) => r.status)).toEqual([200, 200]);
+      expect((await send(survivor!.url, false)).status).toBe(429);
+      doomed!.child.kill("SIGKILL");
+      await once(doomed!.child, "exit");
+      for (const response of held) void response.body?.cancel().catch(() => {});
+      // The lease (2 s) was never renewed: the survivor gets the slots back without any cleanup.
+      const deadline = Date.now() + 15_000;
+      let status = 0;
+      while (status !== 200 && Date.now() < deadline) {
+        status = (await send(survivor!.url, false)).status;
+        if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(status).toBe(200);
+    } finally {
+      for (const child of children) {
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill("SIGTERM");
+          await once(child, "exit");
+        }
       }
       await upstream.close();
       project.cleanup();
