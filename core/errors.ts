@@ -39,6 +39,15 @@ export function overloaded(message: string, retryAfterSeconds = 1): HTTPError {
   return new HTTPError({ status: 503, message, headers: new Headers({ "retry-after": String(Math.max(1, Math.ceil(retryAfterSeconds))) }) });
 }
 
+/**
+ * 503: the gateway's storage (Redis, SQLite, ...) did not answer in time, so a request that
+ * needs state is refused rather than served without it (limits fail closed). The cause stays
+ * in the log; the client gets a retryable answer.
+ */
+export function storageUnavailable(retryAfterSeconds = 1): HTTPError {
+  return overloaded("The gateway's storage is not reachable; try again shortly", retryAfterSeconds);
+}
+
 /** 502: the upstream failed; its body is not passed on (it may name internals). */
 export function upstreamFailed(provider: string, upstreamStatus: number): HTTPError {
   return new HTTPError({ status: 502, message: `Upstream ${provider} failed (status ${upstreamStatus})`, data: { provider, upstreamStatus } });

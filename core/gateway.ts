@@ -7,13 +7,13 @@ import { clientIp } from "./client-ip.ts";
 import { type HttpClient, createHttpClient } from "./http-client.ts";
 import { resolveGatewayConfig } from "./config/resolve.ts";
 import { SecretKeyMismatchError, createKeyIdCheck } from "./key-id-check.ts";
-import { errorDialectFor, toErrorResponse } from "./errors.ts";
+import { errorDialectFor, storageUnavailable, toErrorResponse } from "./errors.ts";
 import { createPluginJobs } from "./jobs.ts";
 import { type Logger, createLogger } from "./logger.ts";
 import { type PreparedPlugin, preparePlugins } from "./plugin-host.ts";
 import { type SecretBox, createSecretBox } from "./secret-box.ts";
 import { resolveSecretKey } from "./secret-key.ts";
-import { type StorageOptions, createGatewayStorage } from "./storage.ts";
+import { type StorageOptions, createGatewayStorage, isStorageUnavailable } from "./storage.ts";
 import { registerRelayRoutes } from "./relay/routes.ts";
 import { createScheduler } from "./relay/scheduler.ts";
 import { type UsageRecord, type UsageRecorder, createUsageRecorder, keyTotals } from "./relay/usage.ts";
@@ -157,10 +157,14 @@ export async function createGateway(input: GatewayConfig | ResolvedGatewayConfig
       metrics.http(info);
       return void hooks.callHook("response", info);
     },
-    onError(error, event) {
+    onError(thrown, event) {
       const requestId = event.context.requestId ?? "unknown";
+      // Storage down or busy: a retryable 503, not a 500 (security.md E1, E4); the cause is logged.
+      const storageDown = thrown.unhandled && isStorageUnavailable(thrown.cause ?? thrown);
+      if (storageDown) logger.warn(`request ${requestId} refused: ${((thrown.cause ?? thrown) as Error).message}`);
+      const error = storageDown ? storageUnavailable() : thrown;
       const status = error.unhandled ? 500 : error.status;
-      if (status >= 500) logger.error(`request ${requestId} failed`, error.unhandled ? (error.cause ?? error) : error.message);
+      if (status >= 500 && !storageDown) logger.error(`request ${requestId} failed`, error.unhandled ? (error.cause ?? error) : error.message);
       void hooks.callHook("error", { requestId, status, error });
       return toErrorResponse(error, errorDialectFor(event.url.pathname, event.req.headers), requestId);
     },

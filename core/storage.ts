@@ -35,6 +35,29 @@ export async function createGatewayStorage(options: StorageOptions): Promise<Gat
 }
 
 /**
+ * The backend did not answer within its budget (refused, paused, busy): a transient fault, not
+ * a bug. Drivers throw it for connection and timeout failures; the gateway answers 503 with
+ * `retry-after` in the client's dialect instead of a 500. `cause` holds the driver's error.
+ */
+export class StorageUnavailableError extends Error {
+  override name = "StorageUnavailableError";
+  /** The driver that failed (`redis`, `sqlite`, ...). */
+  readonly driver: string;
+  constructor(driver: string, reason: string, options?: { cause?: unknown }) {
+    super(`${TAG} [${driver}] Storage unavailable: ${reason}`, options);
+    this.driver = driver;
+  }
+}
+
+/** True for a {@link StorageUnavailableError}, also when it is the `cause` of a wrapping error. */
+export function isStorageUnavailable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof StorageUnavailableError) return true;
+  }
+  return false;
+}
+
+/**
  * Build a key from arbitrary (untrusted) parts. Each part is escaped so that no part can
  * add, remove or merge segments: `%`, `:`, `/`, `\`, `?`, `#`, `$`, control characters and
  * whitespace become `%XX` (UTF-8), lone surrogates `%uXXXX`, `.`/`..` become `%2E`/`%2E%2E`,
@@ -127,7 +150,7 @@ function createFacade(storage: Storage, driver: GatewayDriver, prefix: string): 
       return atomics.cas(k, exp, next === null ? null : serialize(next, key), ttlMs);
     },
     withPrefix: (p) => createFacade(storage, driver, prefix + assertKey(p) + ":"),
-    ping: (timeoutMs = 1000) => withTimeout(driver.ping(), timeoutMs, `${TAG} ping to the ${driver.name} driver timed out after ${timeoutMs} ms`),
+    ping: (timeoutMs = 1000) => withTimeout(driver.ping(), timeoutMs, () => new StorageUnavailableError(driver.name ?? "unknown", `ping to the ${driver.name} driver timed out after ${timeoutMs} ms`)),
     dispose: () => storage.dispose(),
   };
 }
@@ -177,10 +200,10 @@ function ttlOption(options: SetOptions | undefined, key: string): number | undef
   return Math.ceil(ttlMs);
 }
 
-function withTimeout(promise: Promise<void>, ms: number, message: string): Promise<void> {
+function withTimeout(promise: Promise<void>, ms: number, timedOut: () => Error): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
+    timer = setTimeout(() => reject(timedOut()), ms);
   });
   promise.catch(() => {}); // a late rejection after the timeout must not go unhandled
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));

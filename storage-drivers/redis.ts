@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
+import { StorageUnavailableError } from "../core/storage.ts";
 import type { GatewayDriver } from "../core/types/storage.ts";
 import { ttlMsFromOptions } from "./_local-atomics.ts";
 
@@ -21,7 +22,8 @@ export interface RedisOptions {
  * ioredis-backed driver. Layout: `<base>:kv:<key>` (strings, native PX expiry),
  * `<base>:ctr:<key>` (INCRBY), `<base>:lock:<key>` (owner token). Counters, locks and cas
  * are single Lua scripts or single commands, so they are atomic across every instance
- * sharing the server. A dead server fails commands within `commandTimeoutMs`.
+ * sharing the server. A dead or paused server fails commands within `commandTimeoutMs` (at
+ * once while the connection is down) with a `StorageUnavailableError`.
  */
 export function redisDriver(options: RedisOptions = {}): GatewayDriver {
   const base = options.base ?? "switchyard";
@@ -31,79 +33,88 @@ export function redisDriver(options: RedisOptions = {}): GatewayDriver {
   let client: Promise<Redis> | undefined;
   let disposed = false;
 
-  // Lazy: ioredis is imported and connected on first use, not when the config is loaded.
-  const getClient = (): Promise<Redis> => {
-    if (disposed) return Promise.reject(new Error("[switchyard] [storage] [redis] Storage used after dispose()"));
-    return (client ??= import("ioredis").then(({ Redis: RedisClient }) => {
+  // Lazy: ioredis is imported and connected on first use, not when the config is loaded. The
+  // first connection is awaited (within connectTimeoutMs); a failed one is dropped so the next
+  // call tries again. After that ioredis reconnects by itself, and with no offline queue a
+  // command sent while the connection is down fails at once instead of waiting (and running
+  // late, after its caller gave up).
+  const connect = (): Promise<Redis> => {
+    if (disposed) return Promise.reject(new Error(`${TAG} Storage used after dispose()`));
+    return (client ??= import("ioredis").then(async ({ Redis: RedisClient }) => {
+      const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
       const redis = new RedisClient(options.url ?? "redis://127.0.0.1:6379", {
-        lazyConnect: false,
+        lazyConnect: true,
+        enableOfflineQueue: false,
         maxRetriesPerRequest: 1,
         commandTimeout: options.commandTimeoutMs ?? 500,
-        connectTimeout: options.connectTimeoutMs ?? 2000,
+        connectTimeout: connectTimeoutMs,
         retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
       });
       // Connection errors surface as failed commands; without a listener ioredis prints them.
       redis.on("error", () => {});
-      return redis;
+      try {
+        await within(redis.connect(), connectTimeoutMs, `connecting timed out after ${connectTimeoutMs} ms`);
+        return redis;
+      } catch (error) {
+        redis.disconnect();
+        client = undefined;
+        throw error;
+      }
     }));
   };
-
-  const run = async (script: string, keys: string[], args: (string | number)[]): Promise<unknown> => {
-    const redis = await getClient();
-    const sha = shaOf(script);
+  // Every command goes through here: connection and timeout failures become StorageUnavailableError.
+  const use = async <T>(command: (redis: Redis) => Promise<T>): Promise<T> => {
     try {
-      return await redis.evalsha(sha, keys.length, ...keys, ...args);
+      return await command(await connect());
     } catch (error) {
-      if (!String((error as Error)?.message).startsWith("NOSCRIPT")) throw error;
-      return redis.eval(script, keys.length, ...keys, ...args);
+      throw unavailable(error);
     }
   };
+
+  const run = (script: string, keys: string[], args: (string | number)[]): Promise<unknown> =>
+    use(async (redis) => {
+      const sha = shaOf(script);
+      try {
+        return await redis.evalsha(sha, keys.length, ...keys, ...args);
+      } catch (error) {
+        if (!String((error as Error)?.message).startsWith("NOSCRIPT")) throw error;
+        return redis.eval(script, keys.length, ...keys, ...args);
+      }
+    });
 
   return {
     name: DRIVER_NAME,
     options,
     getInstance: () => client,
-    hasItem: async (key) => (await (await getClient()).exists(kv + key)) === 1,
-    getItem: async (key) => (await getClient()).get(kv + key),
-    getItemRaw: async (key) => (await getClient()).get(kv + key),
-    async setItem(key, value, opts) {
-      await set(await getClient(), kv + key, value, ttlMsFromOptions(opts));
-    },
-    async setItemRaw(key, value: string, opts) {
-      await set(await getClient(), kv + key, value, ttlMsFromOptions(opts));
-    },
-    async removeItem(key) {
-      await (await getClient()).unlink(kv + key);
-    },
-    async getKeys(prefix) {
-      const keys = await scan(await getClient(), kv + (prefix ?? ""));
-      return keys.map((key) => key.slice(kv.length));
-    },
-    async clear(prefix) {
-      const redis = await getClient();
-      const keys = await scan(redis, kv + (prefix ?? ""));
-      for (let i = 0; i < keys.length; i += 500) await redis.unlink(...keys.slice(i, i + 500));
-    },
+    hasItem: (key) => use(async (redis) => (await redis.exists(kv + key)) === 1),
+    getItem: (key) => use((redis) => redis.get(kv + key)),
+    getItemRaw: (key) => use((redis) => redis.get(kv + key)),
+    setItem: (key, value, opts) => use((redis) => set(redis, kv + key, value, ttlMsFromOptions(opts))),
+    setItemRaw: (key, value: string, opts) => use((redis) => set(redis, kv + key, value, ttlMsFromOptions(opts))),
+    removeItem: (key) => use(async (redis) => void (await redis.unlink(kv + key))),
+    getKeys: (prefix) => use(async (redis) => (await scan(redis, kv + (prefix ?? ""))).map((key) => key.slice(kv.length))),
+    clear: (prefix) =>
+      use(async (redis) => {
+        const keys = await scan(redis, kv + (prefix ?? ""));
+        for (let i = 0; i < keys.length; i += 500) await redis.unlink(...keys.slice(i, i + 500));
+      }),
     async dispose() {
       disposed = true;
       const pending = client;
       client = undefined;
-      if (!pending) return;
-      const redis = await pending;
-      await redis.quit().catch(() => redis.disconnect());
+      const redis = await pending?.catch(() => undefined);
+      if (redis) await redis.quit().catch(() => redis.disconnect());
     },
-    async ping() {
-      await (await getClient()).ping();
-    },
+    ping: () => use(async (redis) => void (await redis.ping())),
     atomics: {
       incr: async (key, by, ttlMs) => Number(await run(INCR, [ctr + key], [by, ttlMs])),
-      async counter(key) {
-        const value = await (await getClient()).get(ctr + key);
-        return value === null ? 0 : Number(value);
-      },
+      counter: (key) =>
+        use(async (redis) => {
+          const value = await redis.get(ctr + key);
+          return value === null ? 0 : Number(value);
+        }),
       async acquire(key, owner, ttlMs) {
-        const redis = await getClient();
-        if ((await redis.set(lock + key, owner, "PX", ttlMs, "NX")) === "OK") return true;
+        if ((await use((redis) => redis.set(lock + key, owner, "PX", ttlMs, "NX"))) === "OK") return true;
         return (await run(EXTEND, [lock + key], [owner, ttlMs])) === 1;
       },
       release: async (key, owner) => (await run(RELEASE, [lock + key], [owner])) === 1,
@@ -118,6 +129,32 @@ export function redisDriver(options: RedisOptions = {}): GatewayDriver {
 export default redisDriver;
 
 // --- internal ---
+
+const TAG = "[switchyard] [storage] [redis]";
+
+// Replies that mean "not now" rather than "wrong": the server is loading, busy or failing over.
+const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|READONLY)\b/;
+
+/**
+ * Connection, timeout and "not now" failures become StorageUnavailableError; other Redis
+ * replies (a wrong type, a script error) are bugs and pass through. The message never holds
+ * the URL (it may carry a password).
+ */
+function unavailable(error: unknown): unknown {
+  if (error instanceof StorageUnavailableError || !(error instanceof Error)) return error;
+  if (error.message.includes("used after dispose")) return error;
+  if (error.name === "ReplyError" && !TRANSIENT_REPLY.test(error.message)) return error;
+  return new StorageUnavailableError(DRIVER_NAME, error.message, { cause: error });
+}
+
+function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  promise.catch(() => {}); // a late rejection after the timeout must not go unhandled
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 // Fixed window: the expiry is set by the first increment only.
 const INCR = `local v = redis.call('INCRBY', KEYS[1], ARGV[1])

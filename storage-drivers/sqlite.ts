@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Database } from "better-sqlite3";
+import { StorageUnavailableError } from "../core/storage.ts";
 import type { GatewayDriver } from "../core/types/storage.ts";
 import { startSweep, ttlMsFromOptions } from "./_local-atomics.ts";
 
@@ -10,7 +11,11 @@ const DRIVER_NAME = "sqlite";
 export interface SqliteOptions {
   /** Database file; relative paths resolve against `process.cwd()`. Default `.data/switchyard.sqlite`. */
   path?: string;
-  /** How long a writer waits for another process's transaction, in ms. Default 5000. */
+  /**
+   * How long a writer waits for another connection's write lock, in ms, before failing with a
+   * `StorageUnavailableError` (the gateway answers 503). SQLite calls are synchronous, so the
+   * wait blocks this process: keep it short. Default 1000.
+   */
   busyTimeoutMs?: number;
   /** How often expired rows are deleted, in ms. Default 60 000; 0 disables. */
   sweepIntervalMs?: number;
@@ -34,7 +39,7 @@ export function sqliteDriver(options: SqliteOptions = {}): GatewayDriver {
     opened ??= import("better-sqlite3")
       .then(({ default: BetterSqlite3 }) => {
         if (path !== ":memory:") createPrivateFile(path);
-        const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+        const busyTimeoutMs = options.busyTimeoutMs ?? 1000;
         const handle = openDb(new BetterSqlite3(path, { timeout: busyTimeoutMs }), busyTimeoutMs);
         timer = startSweep(() => handle.sweep(Date.now()), options.sweepIntervalMs ?? 60_000);
         return handle;
@@ -46,26 +51,28 @@ export function sqliteDriver(options: SqliteOptions = {}): GatewayDriver {
     return opened;
   };
 
+  // Another connection held the write lock past busyTimeoutMs: a StorageUnavailableError (503).
+  const use = async <T>(operation: (handle: Db) => T): Promise<T> => {
+    const handle = await db();
+    try {
+      return operation(handle);
+    } catch (error) {
+      throw busy(error);
+    }
+  };
+
   return {
     name: DRIVER_NAME,
     options,
     getInstance: () => opened,
-    hasItem: async (key) => (await db()).get(key, Date.now()) !== null,
-    getItem: async (key) => (await db()).get(key, Date.now()),
-    getItemRaw: async (key) => (await db()).get(key, Date.now()),
-    async setItem(key, value, opts) {
-      (await db()).set(key, value, expiry(ttlMsFromOptions(opts)));
-    },
-    async setItemRaw(key, value: string, opts) {
-      (await db()).set(key, value, expiry(ttlMsFromOptions(opts)));
-    },
-    async removeItem(key) {
-      (await db()).remove(key);
-    },
-    getKeys: async (base) => (await db()).keys(base ?? "", Date.now()),
-    async clear(base) {
-      (await db()).clear(base ?? "");
-    },
+    hasItem: (key) => use((d) => d.get(key, Date.now()) !== null),
+    getItem: (key) => use((d) => d.get(key, Date.now())),
+    getItemRaw: (key) => use((d) => d.get(key, Date.now())),
+    setItem: (key, value, opts) => use((d) => d.set(key, value, expiry(ttlMsFromOptions(opts)))),
+    setItemRaw: (key, value: string, opts) => use((d) => d.set(key, value, expiry(ttlMsFromOptions(opts)))),
+    removeItem: (key) => use((d) => d.remove(key)),
+    getKeys: (base) => use((d) => d.keys(base ?? "", Date.now())),
+    clear: (base) => use((d) => d.clear(base ?? "")),
     async dispose() {
       disposed = true;
       clearInterval(timer);
@@ -73,15 +80,13 @@ export function sqliteDriver(options: SqliteOptions = {}): GatewayDriver {
       opened = undefined;
       if (pending) (await pending.catch(() => undefined))?.close();
     },
-    async ping() {
-      (await db()).ping();
-    },
+    ping: () => use((d) => d.ping()),
     atomics: {
-      incr: async (key, by, ttlMs) => (await db()).incr(key, by, ttlMs, Date.now()),
-      counter: async (key) => (await db()).counter(key, Date.now()),
-      acquire: async (key, owner, ttlMs) => (await db()).acquire(key, owner, ttlMs, Date.now()),
-      release: async (key, owner) => (await db()).release(key, owner, Date.now()),
-      cas: async (key, expected, next, ttlMs) => (await db()).cas(key, expected, next, ttlMs, Date.now()),
+      incr: (key, by, ttlMs) => use((d) => d.incr(key, by, ttlMs, Date.now())),
+      counter: (key) => use((d) => d.counter(key, Date.now())),
+      acquire: (key, owner, ttlMs) => use((d) => d.acquire(key, owner, ttlMs, Date.now())),
+      release: (key, owner) => use((d) => d.release(key, owner, Date.now())),
+      cas: (key, expected, next, ttlMs) => use((d) => d.cas(key, expected, next, ttlMs, Date.now())),
     },
   };
 }
@@ -171,6 +176,13 @@ function openDb(sqlite: Database, busyTimeoutMs: number) {
     },
     close: (): void => void sqlite.close(),
   };
+}
+
+/** SQLITE_BUSY / SQLITE_LOCKED (and their extended codes) mean "not now", not "wrong". */
+function busy(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== "string" || !/^SQLITE_(BUSY|LOCKED)/.test(code)) return error;
+  return new StorageUnavailableError(DRIVER_NAME, `the database is locked by another connection (${code})`, { cause: error });
 }
 
 function expiry(ttlMs: number | undefined): number | null {
