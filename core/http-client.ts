@@ -61,6 +61,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   };
   return {
     async fetch(url, init = {}) {
+      assertHeaderValues(init.headers);
       // "error" rather than "manual": undici clones and tees every request it might have to
       // replay for a redirect, which cost ~20% of the relay's CPU (docs/guide/benchmarks.md).
       if (init.proxy === undefined) {
@@ -92,6 +93,21 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
 
 const KEEP_ALIVE_MS = 10_000;
 const MAX_PROXY_DISPATCHERS = 256;
+
+/**
+ * CR, LF or NUL in a header value could split the request (header injection). undici refuses
+ * them too, but quotes the value in its error (a key, a token) and silently trims them at the
+ * ends; this refuses them anywhere and names only the header.
+ */
+const UNSAFE_IN_HEADER = /[\r\n\0]/;
+function assertHeaderValues(headers: HeadersInit | undefined): void {
+  if (headers === undefined) return;
+  // Headers (any implementation) and arrays iterate as pairs; a plain record does not.
+  const entries = Symbol.iterator in headers ? headers : Object.entries(headers);
+  for (const [name, value] of entries as Iterable<[string, string]>) {
+    if (UNSAFE_IN_HEADER.test(String(value))) throw new TypeError(`fetch failed: the value of header ${JSON.stringify(name)} holds a CR, LF or NUL character`);
+  }
+}
 
 interface Limits {
   connect: number;

@@ -12,6 +12,7 @@ import type { Dialect, Provider } from "../types/provider.ts";
 import type { GatewayStorage } from "../types/storage.ts";
 import { admit } from "./admission.ts";
 import { sendWithFailover, toClientError } from "./failover.ts";
+import { checkJsonShape } from "./json-limits.ts";
 import { costMicros, estimateCostMicros, findPricing } from "./pricing.ts";
 import { type Scheduler, sessionKey } from "./scheduler.ts";
 import { relayStream } from "./stream.ts";
@@ -169,11 +170,19 @@ function warnUnpriced(logger: Logger, model: string): void {
 }
 
 async function readJsonObject(event: H3Event): Promise<Record<string, unknown>> {
-  let body: unknown;
+  let text: string;
   try {
-    body = await event.req.json();
+    text = await event.req.text();
   } catch (error) {
     if ((error as { status?: number }).status === 413) throw error;
+    throw badRequest("body", "must be a JSON object");
+  }
+  const shape = checkJsonShape(text);
+  if (shape) throw badRequest("body", shape);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
     throw badRequest("body", "must be a JSON object");
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) throw badRequest("body", "must be a JSON object");
