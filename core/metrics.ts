@@ -11,6 +11,8 @@ export interface Metrics {
   upstream(provider: string, status: number): void;
   streamOpened(): void;
   streamClosed(): void;
+  /** Streams being relayed now on this instance. */
+  openStreams(): number;
   /** The exposition text; `accounts` are read by the caller at scrape time. */
   render(accounts: AdminAccount[]): string;
 }
@@ -58,6 +60,7 @@ export function createMetrics(): Metrics {
     },
     streamOpened: () => void openStreams++,
     streamClosed: () => void (openStreams = Math.max(0, openStreams - 1)),
+    openStreams: () => openStreams,
     render(accounts) {
       const out: string[] = [];
       for (const [name, series] of counters) {

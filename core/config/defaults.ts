@@ -15,6 +15,8 @@ export const GatewayDefaults: {
     bodyLimitBytes: 32 * 1024 * 1024,
     trustedProxies: [],
     shutdownTimeoutMs: 30_000,
+    maxOpenStreams: 4096,
+    maxHeapMb: 0,
   },
   storage: { driver: "fs", base: ".data" },
   logging: { level: "info", format: "pretty" },

@@ -1,7 +1,7 @@
 import type { H3Event } from "h3";
 import type { Hookable } from "hookable";
 import { type NamedAuthStrategy, guardRoute } from "../auth.ts";
-import { badRequest, forbidden, notFound, upstreamFailed } from "../errors.ts";
+import { badRequest, forbidden, notFound, overloaded, upstreamFailed } from "../errors.ts";
 import { matchAnyGlob, matchGlob } from "../glob.ts";
 import type { Logger } from "../logger.ts";
 import { countTokensEstimate, describeRequest, readUsage, translateRequest, translateResponse, type Usage } from "../translate/index.ts";
@@ -30,7 +30,7 @@ export interface RelayContext {
   logger: Logger;
   scheduler: Scheduler;
   usage: UsageRecorder;
-  metrics: Pick<Metrics, "streamOpened" | "streamClosed" | "upstream">;
+  metrics: Pick<Metrics, "streamOpened" | "streamClosed" | "upstream" | "openStreams">;
 }
 
 /** Authenticate a relay call: a gateway key is required. */
@@ -49,6 +49,7 @@ export async function relayMessage(event: H3Event, clientDialect: Dialect, ctx: 
   const startedAt = performance.now();
   const at = Date.now();
   const requestId = event.context.requestId ?? "unknown";
+  shedIfOverloaded(ctx);
   const principal = await requireClient(event, ctx);
   const body = await readJsonObject(event);
   const info = describeRequest(body, clientDialect);
@@ -187,6 +188,19 @@ async function readJsonObject(event: H3Event): Promise<Record<string, unknown>> 
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) throw badRequest("body", "must be a JSON object");
   return body as Record<string, unknown>;
+}
+
+// Overload (security.md J6): refuse new work fast, before reading the body or touching storage;
+// streams already open go on. The heap is sampled at most every 100 ms.
+let heapSample = { at: 0, mb: 0 };
+function shedIfOverloaded(ctx: RelayContext): void {
+  const { maxOpenStreams, maxHeapMb } = ctx.config.server;
+  if (maxOpenStreams > 0 && ctx.metrics.openStreams() >= maxOpenStreams) throw overloaded(`This gateway instance is at its limit of ${maxOpenStreams} open streams; retry shortly`, 1);
+  if (maxHeapMb > 0) {
+    const now = Date.now();
+    if (now - heapSample.at > 100) heapSample = { at: now, mb: process.memoryUsage().heapUsed / 1_048_576 };
+    if (heapSample.mb > maxHeapMb) throw overloaded("This gateway instance is short of memory; retry shortly", 1);
+  }
 }
 
 function asksForUsage(body: Record<string, unknown>): boolean {

@@ -20,6 +20,10 @@ export interface ServerOptions {
   trustedProxies: string[];
   /** On SIGTERM, how long open requests and streams may run before their sockets are closed. Default `30000`. */
   shutdownTimeoutMs: number;
+  /** Relayed streams open at once on this instance before new relay requests get a fast 503. `0`: no limit. Default `4096`. */
+  maxOpenStreams: number;
+  /** V8 heap in MiB above which new relay requests get a fast 503. `0`: no limit (default). */
+  maxHeapMb: number;
 }
 
 /** Price of one model in USD per million tokens. */

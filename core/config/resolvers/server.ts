@@ -20,6 +20,8 @@ export function resolveServerOptions(input: unknown, issues: ConfigIssues): Serv
   checkInteger(issues, join("server", "readyTimeoutMs"), server.readyTimeoutMs, 1, 60_000);
   checkInteger(issues, join("server", "bodyLimitBytes"), server.bodyLimitBytes, 1024, 1024 ** 3);
   checkInteger(issues, join("server", "shutdownTimeoutMs"), server.shutdownTimeoutMs, 0, 3_600_000);
+  checkInteger(issues, join("server", "maxOpenStreams"), server.maxOpenStreams, 0, 1_000_000);
+  checkInteger(issues, join("server", "maxHeapMb"), server.maxHeapMb, 0, 1_048_576);
   if (!Array.isArray(server.trustedProxies)) {
     issues.add("server.trustedProxies", "an array of CIDR ranges", server.trustedProxies);
   } else {
