@@ -3,6 +3,9 @@ import { colors } from "consola/utils";
 import { loadGatewayConfig } from "../config/load.ts";
 import { createGateway } from "../gateway.ts";
 import { startServer } from "../server.ts";
+import { mkdirSync } from "node:fs";
+import { resolve } from "pathe";
+import { acquireInstanceLock } from "../instance-lock.ts";
 import { watchConfigFile } from "./reload.ts";
 import { configArgs, parsePort } from "./args.ts";
 import { reportStartupError } from "./output.ts";
@@ -18,14 +21,21 @@ export const startCommand = defineCommand({
   async run({ args }) {
     let running: Awaited<ReturnType<typeof startServer>>;
     let stopWatching = () => {};
+    let releaseStore = () => {};
     try {
       const port = parsePort(args.port);
       const server = { ...(port === undefined ? {} : { port }), ...(args.host ? { host: args.host } : {}) };
       const { config, configFile } = await loadGatewayConfig({ cwd: args.cwd, configFile: args.config, overrides: { server } });
+      if (config.storage.driver === "fs") {
+        const dir = resolve(config.rootDir, config.storage.base ?? ".data");
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        releaseStore = acquireInstanceLock(dir);
+      }
       const gateway = await createGateway(config);
       running = await startServer(gateway, { host: config.server.host, port: config.server.port });
       if (configFile) stopWatching = watchConfigFile(gateway, configFile, { cwd: args.cwd, config: args.config, overrides: { server } });
     } catch (error) {
+      releaseStore();
       process.exitCode = reportStartupError(error, false);
       return;
     }
@@ -34,6 +44,7 @@ export const startCommand = defineCommand({
       process.stdout.write(`${colors.dim(`${signal}: closing`)}\n`);
       stopWatching();
       await running.close();
+      releaseStore();
       process.exit(0);
     };
     process.once("SIGINT", () => void stop("SIGINT"));

@@ -63,7 +63,8 @@ export default defineGatewayConfig({ storage: { driver: "fs", base: ".data" } })
     const first = await startCli(["start", "--cwd", p.dir, "--port", "0"], { env: { SWITCHYARD_SECRET: testSecret } });
     children.push(first.child);
     const port = new URL(first.url).port;
-    const second = await runCli(["start", "--cwd", p.dir, "--port", port], { env: { SWITCHYARD_SECRET: testSecret } });
+    // Another project: the same one would be refused for its fs store before the port is tried.
+    const second = await runCli(["start", "--cwd", project().dir, "--port", port], { env: { SWITCHYARD_SECRET: testSecret } });
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/port/i);
   });
