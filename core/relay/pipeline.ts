@@ -13,6 +13,7 @@ import type { GatewayStorage } from "../types/storage.ts";
 import { admit } from "./admission.ts";
 import { sendWithFailover, toClientError } from "./failover.ts";
 import { checkJsonShape } from "./json-limits.ts";
+import { withoutUpstreamOverrides } from "./overrides.ts";
 import { costMicros, estimateCostMicros, findPricing } from "./pricing.ts";
 import { type Scheduler, sessionKey } from "./scheduler.ts";
 import { relayStream } from "./stream.ts";
@@ -78,7 +79,7 @@ export async function relayMessage(event: H3Event, clientDialect: Dialect, ctx: 
   event.req.signal?.addEventListener("abort", onClientGone, { once: true });
   try {
     const upstreamDialect = route.provider.dialects.includes(clientDialect) ? clientDialect : route.provider.dialects[0]!;
-    let upstreamBody = translateRequest(body, clientDialect, upstreamDialect);
+    let upstreamBody = withoutUpstreamOverrides(translateRequest(body, clientDialect, upstreamDialect));
     if (route.upstreamModel !== model) upstreamBody = { ...upstreamBody, model: route.upstreamModel };
     const hideUsageChunk = info.stream && upstreamDialect === "openai-chat" && !asksForUsage(upstreamBody);
     if (hideUsageChunk) upstreamBody = { ...upstreamBody, stream_options: { ...(upstreamBody.stream_options as object), include_usage: true } };
@@ -140,7 +141,7 @@ export async function countTokens(event: H3Event, ctx: RelayContext): Promise<Re
     const account = await ctx.scheduler.pick({ provider: route.providerName, accounts, dedicated: principal.accounts, exclude: new Set() });
     const response = await route.provider.countTokens({
       requestId: event.context.requestId ?? "unknown", dialect: "anthropic-messages", model: route.upstreamModel,
-      body: { ...body, model: route.upstreamModel }, stream: false, headers: forwardableHeaders(event), signal: event.req.signal ?? new AbortController().signal,
+      body: { ...withoutUpstreamOverrides(body), model: route.upstreamModel }, stream: false, headers: forwardableHeaders(event), signal: event.req.signal ?? new AbortController().signal,
       ...(account ? { accountId: account.id } : {}),
     });
     if (!response.ok) throw await toClientError(response);

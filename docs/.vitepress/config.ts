@@ -28,6 +28,7 @@ export default defineConfig({
           { text: "Writing a plugin", link: "/guide/writing-a-plugin" },
           { text: "Example plugin", link: "/guide/example-plugin" },
           { text: "Security", link: "/guide/security" },
+          { text: "Security cases", link: "/guide/security-cases" },
         ],
       },
       {
