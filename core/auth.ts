@@ -37,12 +37,14 @@ export function toAuthRequest(event: H3Event): AuthRequest {
 }
 
 /**
- * Enforce a route's access level, setting `event.context.principal`. Anonymous callers of a
- * non-public route get 401; authenticated callers without the role get 403.
+ * Enforce a route's access level, setting `event.context.principal`. A route asks only for its
+ * kind of credential: a gateway key is no login on people's routes, a session no key on the
+ * relay (security.md A5), so either is simply missing there: 401. Callers of the right kind
+ * without the role get 403.
  */
 export async function guardRoute(event: H3Event, access: RouteAccess, strategies: NamedAuthStrategy[]): Promise<void> {
   if (access === "public") return;
-  const principal = event.context.principal ?? (await authenticate(strategies, toAuthRequest(event), access === "client" ? "client" : undefined));
+  const principal = event.context.principal ?? (await authenticate(strategies, toAuthRequest(event), access === "client" ? "client" : "user"));
   if (!principal) throw unauthorized(access === "client" ? undefined : "Login required");
   event.context.principal = principal;
   if (!isAllowed(principal, access)) {

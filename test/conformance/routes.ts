@@ -35,8 +35,8 @@ const RANK = { public: 0, client: 0, user: 1, admin: 2, root: 3 } as const;
 
 /**
  * Check that every non-public route `owner` registered refuses anonymous callers (401) and
- * callers without its role (403): a client key on people's routes (a person on client routes has
- * no key: 401),
+ * callers without its role (403); a client key on people's routes and a session on client routes
+ * are the wrong kind of credential, so the right one is missing (401);
  * a lower role on admin routes.
  */
 export async function expectGuarded(gateway: AuthTestGateway, callers: RouteCallers, owner?: string): Promise<number> {
@@ -50,7 +50,8 @@ export async function expectGuarded(gateway: AuthTestGateway, callers: RouteCall
       expect(await callRoute(gateway, route.method, path, callers.admin), `${where} admin session`).toBe(401);
       continue;
     }
-    expect(await callRoute(gateway, route.method, path, callers.client), `${where} client key`).toBe(403);
+    // A gateway key is no login: on people's routes it is simply missing.
+    expect(await callRoute(gateway, route.method, path, callers.client), `${where} client key`).toBe(401);
     for (const role of ["user", "admin"] as const) {
       if (RANK[role] < RANK[route.access]) expect(await callRoute(gateway, route.method, path, callers[role]), `${where} ${role}`).toBe(403);
     }

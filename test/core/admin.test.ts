@@ -51,7 +51,7 @@ describe("admin API for provider accounts", () => {
       const path = route.path.replace(":provider", "test-oauth").replace(":id", "acc_000000000000000000000000");
       expect((await call(route.method, path, {}, "")).status, `${route.method} ${path} anonymous`).toBe(401);
       expect((await call(route.method, path, {}, `Bearer ${ADMIN_TOKEN}x`)).status, `${route.method} ${path} wrong token`).toBe(401);
-      expect((await call(route.method, path, {}, `Bearer ${key}`)).status, `${route.method} ${path} client key`).toBe(403);
+      expect((await call(route.method, path, {}, `Bearer ${key}`)).status, `${route.method} ${path} client key`).toBe(401);
     }
   });
 

@@ -93,7 +93,7 @@ describe("errors in the client's dialect", () => {
 describe("plugin routes and guards", () => {
   const cases: [string, Record<string, string>, Record<string, number>][] = [
     ["anonymous", {}, { public: 200, client: 401, user: 401, admin: 401, root: 401 }],
-    ["client key", { "x-test-key": "k1" }, { public: 200, client: 200, user: 403, admin: 403, root: 403 }],
+    ["client key", { "x-test-key": "k1" }, { public: 200, client: 200, user: 401, admin: 401, root: 401 }],
     ["user", { "x-test-user": "user" }, { public: 200, client: 401, user: 200, admin: 403, root: 403 }],
     ["admin", { "x-test-user": "admin" }, { public: 200, client: 401, user: 200, admin: 200, root: 403 }],
     ["root", { "x-test-user": "root" }, { public: 200, client: 401, user: 200, admin: 200, root: 200 }],
