@@ -179,8 +179,6 @@ async function readJsonObject(event: H3Event): Promise<Record<string, unknown>> 
     if ((error as { status?: number }).status === 413) throw error;
     throw badRequest("body", "must be a JSON object");
   }
-  const shape = checkJsonShape(text);
-  if (shape) throw badRequest("body", shape);
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -188,6 +186,8 @@ async function readJsonObject(event: H3Event): Promise<Record<string, unknown>> 
     throw badRequest("body", "must be a JSON object");
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) throw badRequest("body", "must be a JSON object");
+  const shape = checkJsonShape(body);
+  if (shape) throw badRequest("body", shape);
   return body as Record<string, unknown>;
 }
 
