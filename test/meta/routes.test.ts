@@ -66,6 +66,83 @@ describe("route guards", () => {
     for (const route of publicRoutes) expect(PUBLIC.has(route) || PUBLIC.has(`${route}?`), `${route} is public but not in the list`).toBe(true);
   });
 
+  it("declares exactly these access levels (a route that loosens its own level must change this list)", async () => {
+    const { gateway } = await start();
+    // The guard checks enforce each route's declared level; this list pins the declarations.
+    const declared = gateway.routes.filter((r) => !r.path.startsWith("/api/") && !r.path.startsWith("/claude/")).map((r) => `${r.access.padEnd(6)} ${r.method} ${r.path}`);
+    expect(declared.sort().join("\n")).toMatchInlineSnapshot(`
+      "admin  DELETE /admin/accounts/:id
+      admin  DELETE /plugins/api-key/keys/:id
+      admin  GET /admin/accounts
+      admin  GET /admin/accounts/:id
+      admin  GET /admin/config
+      admin  GET /admin/providers
+      admin  GET /admin/usage
+      admin  GET /admin/usage/keys/:id
+      admin  GET /admin/users
+      admin  GET /admin/users/:id
+      admin  GET /metrics
+      admin  GET /plugins/api-key/keys
+      admin  GET /plugins/api-key/keys/:id
+      admin  GET /plugins/new-api-binding/donations/all
+      admin  PATCH /admin/accounts/:id
+      admin  PATCH /admin/users/:id
+      admin  PATCH /plugins/api-key/keys/:id
+      admin  POST /admin/accounts
+      admin  POST /admin/accounts/:id/refresh
+      admin  POST /admin/providers/:provider/oauth/exchange
+      admin  POST /admin/providers/:provider/oauth/start
+      admin  POST /admin/users/:id/revoke-sessions
+      admin  POST /plugins/api-key/keys
+      admin  POST /plugins/new-api-binding/donations/:id/resolve
+      admin  POST /plugins/openrouter-pool/recheck
+      client GET /v1/key-info
+      client GET /v1/models
+      client GET /v1/usage
+      client POST /v1/chat/completions
+      client POST /v1/messages
+      client POST /v1/messages/count_tokens
+      client POST /v1/responses
+      public GET /auth/linuxdo/callback
+      public GET /auth/linuxdo/login
+      public GET /auth/methods
+      public GET /console
+      public GET /console/**
+      public GET /health
+      public GET /portal
+      public GET /portal/**
+      public GET /ready
+      public POST /auth/login
+      public POST /auth/login/2fa
+      user   DELETE /auth/tokens/:id
+      user   DELETE /plugins/api-key/me/keys/:id
+      user   DELETE /plugins/new-api-binding/binding
+      user   GET /auth/2fa/status
+      user   GET /auth/me
+      user   GET /auth/tokens
+      user   GET /plugins/api-key/me/keys
+      user   GET /plugins/api-key/me/keys/:id/usage
+      user   GET /plugins/new-api-binding/binding
+      user   GET /plugins/new-api-binding/donations
+      user   GET /plugins/new-api-binding/donations/options
+      user   POST /auth/2fa/backup-codes
+      user   POST /auth/2fa/disable
+      user   POST /auth/2fa/enable
+      user   POST /auth/2fa/setup
+      user   POST /auth/jwt
+      user   POST /auth/logout
+      user   POST /auth/logout-all
+      user   POST /auth/password
+      user   POST /auth/tokens
+      user   POST /plugins/api-key/me/keys
+      user   POST /plugins/new-api-binding/binding
+      user   POST /plugins/new-api-binding/donations/:id/retry
+      user   POST /plugins/new-api-binding/donations/import
+      user   POST /plugins/new-api-binding/donations/oauth/exchange
+      user   POST /plugins/new-api-binding/donations/oauth/start"
+    `);
+  });
+
   it("every non-public route refuses anonymous callers and callers without the role", async () => {
     const { gateway, callers } = await start();
     expect(await expectGuarded(gateway, callers)).toBeGreaterThan(20);
