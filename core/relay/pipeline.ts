@@ -52,7 +52,7 @@ export async function relayMessage(event: H3Event, clientDialect: Dialect, ctx: 
   const requestId = event.context.requestId ?? "unknown";
   shedIfOverloaded(ctx);
   const principal = await requireClient(event, ctx);
-  const body = await readJsonObject(event);
+  const body = await readRelayBody(event);
   const info = describeRequest(body, clientDialect);
   if (!info.model) throw badRequest("model", "is required");
   const model = info.model;
@@ -130,7 +130,7 @@ export async function relayMessage(event: H3Event, clientDialect: Dialect, ctx: 
 /** `POST /v1/messages/count_tokens`: the upstream's count when it has one, else an estimate. */
 export async function countTokens(event: H3Event, ctx: RelayContext): Promise<Response> {
   const principal = await requireClient(event, ctx);
-  const body = await readJsonObject(event);
+  const body = await readRelayBody(event);
   const model = typeof body.model === "string" ? body.model : undefined;
   if (!model) throw badRequest("model", "is required");
   if (principal.models && !matchAnyGlob(principal.models, model)) throw forbidden(`This key may not use the model ${model}`);
@@ -171,7 +171,7 @@ function warnUnpriced(logger: Logger, model: string): void {
   logger.warn(`no price for model ${model}: tokens are recorded at cost 0 (add it to \`pricing\`)`);
 }
 
-async function readJsonObject(event: H3Event): Promise<Record<string, unknown>> {
+async function readRelayBody(event: H3Event): Promise<Record<string, unknown>> {
   let text: string;
   try {
     text = await event.req.text();
